@@ -1,0 +1,170 @@
+"""Pydantic models of the plan YAML file (see docs/plan-format.md).
+
+These models describe the file as written; `bot.plan.loader` turns them into the domain `Plan`.
+"""
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from bot.terms import SchoolYear
+
+MEASURE_CODE_RE = re.compile(r"^[А-ЯA-Z]{0,2}\d+(\.\d+)*(/\d+)?$")
+PLAN_ID_RE = r"^[a-z0-9][a-z0-9-]{1,63}$"
+
+NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrderDoc(_Strict):
+    number: NonEmptyText
+    date: date
+    title: str | None = None
+
+
+class CoordinatorRole(StrEnum):
+    COORDINATES = "coordinates"
+    CONTROLS = "controls"
+
+
+class CoordinatorDoc(_Strict):
+    party: NonEmptyText
+    role: CoordinatorRole
+    note: str | None = None
+
+
+class PersonDoc(_Strict):
+    name: NonEmptyText
+    position: str | None = None
+    aliases: list[NonEmptyText] = Field(default_factory=list)
+    misspellings: list[NonEmptyText] = Field(default_factory=list)
+
+
+class OrganisationKind(StrEnum):
+    SINGLE = "single"
+    CATEGORY = "category"
+
+
+class OrganisationDoc(_Strict):
+    name: NonEmptyText
+    full_name: str | None = None
+    kind: OrganisationKind = OrganisationKind.SINGLE
+    aliases: list[NonEmptyText] = Field(default_factory=list)
+    misspellings: list[NonEmptyText] = Field(default_factory=list)
+
+
+class GroupDoc(_Strict):
+    name: NonEmptyText
+    of: NonEmptyText | None = None
+    aliases: list[NonEmptyText] = Field(default_factory=list)
+    misspellings: list[NonEmptyText] = Field(default_factory=list)
+
+
+class DirectoryDoc(_Strict):
+    people: list[PersonDoc] = Field(default_factory=list)
+    organisations: list[OrganisationDoc] = Field(default_factory=list)
+    groups: list[GroupDoc] = Field(default_factory=list)
+
+
+class WindowDoc(_Strict):
+    start: date | None = None
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "WindowDoc":
+        if self.start is not None and self.start > self.end:
+            raise ValueError(f"window starts after it ends ({self.start} > {self.end})")
+        return self
+
+
+def _check_code(value: str) -> str:
+    if not MEASURE_CODE_RE.match(value):
+        raise ValueError(f'measure code "{value}" must look like 1.5, 2.1.1 or П1.3')
+    return value
+
+
+class ItemDoc(_Strict):
+    code: str | None = None
+    title: NonEmptyText
+    term: str | None = None
+    windows: list[WindowDoc] | None = None
+    responsible: str | None = None
+    parties: list[NonEmptyText] | None = None
+    result: str | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _valid_code(cls, value: str | None) -> str | None:
+        return value if value is None else _check_code(value)
+
+
+class MeasureDoc(_Strict):
+    code: str
+    title: NonEmptyText
+    term: str | None = None
+    windows: list[WindowDoc] | None = None
+    responsible: str | None = None
+    parties: list[NonEmptyText] | None = None
+    result: str | None = None
+    items: list[ItemDoc] = Field(default_factory=list)
+    measures: list["MeasureDoc"] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _valid_code(cls, value: str) -> str:
+        return _check_code(value)
+
+
+class SectionDoc(_Strict):
+    code: str | None = None
+    title: NonEmptyText
+    measures: list[MeasureDoc] = Field(default_factory=list)
+    sections: list["SectionDoc"] = Field(default_factory=list)
+
+
+class PlanDoc(_Strict):
+    id: Annotated[str, StringConstraints(pattern=PLAN_ID_RE)]
+    title: NonEmptyText
+    authority: NonEmptyText
+    order: OrderDoc
+    region: NonEmptyText
+    timezone: str
+    school_year: str
+    source: str | None = None
+    coordinators: list[CoordinatorDoc] = Field(default_factory=list)
+    directory: DirectoryDoc = Field(default_factory=DirectoryDoc)
+    sections: list[SectionDoc] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f'unknown time zone "{value}" (use an IANA name such as Asia/Barnaul)'
+            ) from None
+        return value
+
+    @field_validator("school_year")
+    @classmethod
+    def _school_year(cls, value: str) -> str:
+        try:
+            SchoolYear.parse(value)
+        except ValueError:
+            raise ValueError(f'school year "{value}" must look like 2023/24') from None
+        return value

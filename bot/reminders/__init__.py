@@ -1,0 +1,1 @@
+"""When to remind whom: the reminder policy and (later) its delivery."""
