@@ -248,7 +248,7 @@ def _classify_word(w: str) -> tuple[str, int]:
         return "ord", _ROMAN[w]
     if w.startswith("перв"):
         return "ord", 1
-    if w.startswith("втор") and w != "вторник" and not w.startswith("вторник"):
+    if w.startswith("втор") and not w.startswith("вторник"):
         return "ord", 2
     if w.startswith("трет"):
         return "ord", 3
@@ -306,7 +306,11 @@ class _Marker:
     label: str | None = None
 
 
-_N = r"(?:[0-9]+(?:[.,][0-9]+)?|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")"
+_N = (
+    r"(?:[0-9]{1,4}(?:[.,][0-9]{1,2})?|"
+    + "|".join(sorted(_NUM_WORDS, key=len, reverse=True))
+    + r")"
+)
 _UNIT = r"(?:дн(?:я|ей|и)|день|сут(?:ки|ок)|недел[а-я]*|месяц[а-я]*)"
 _WORKDAY = r"(?:(?P<work>рабоч[а-я]*)|календарн[а-я]*)"
 _MON = r"(?:январ|феврал|март|апрел|ма[йяюе](?![а-я])|июн|июл|август|сентябр|октябр|ноябр|декабр)"
@@ -489,6 +493,7 @@ _TIMES_UNITS: tuple[tuple[str, str, int], ...] = (
     ("месяц", "MONTHLY", 1),
     ("квартал", "MONTHLY", 3),
     ("пол", "MONTHLY", 6),
+    ("четверт", "MONTHLY", 2),  # a school term is two to three months
     ("год", "YEARLY", 1),
     ("лет", "YEARLY", 1),
 )
@@ -501,6 +506,10 @@ def _b_times(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
     interval = max(1, round(_number(m["n"]) * base))
     times = max(1, round(_number(m["k"])))
     marker = _Marker(TermKind.RECURRING, m.start(), m.end())
+    if unit.startswith("четверт"):
+        marker.warnings.append(
+            f'school term in "{ctx.clean[m.start() : m.end()]}" approximated as two months'
+        )
     if times > 1:
         # RRULE cannot say "twice a month on unspecified days": use an even spacing
         months = interval * 12 if freq == "YEARLY" else interval if freq == "MONTHLY" else 0
@@ -529,18 +538,28 @@ def _b_weekday(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
     return _Marker(TermKind.RECURRING, m.start(), m.end(), byday=tuple(days))
 
 
-def _rule(pattern: str, build: _RuleBuilder) -> tuple[re.Pattern[str], _RuleBuilder]:
-    return re.compile(pattern), build
+@dataclass(frozen=True, slots=True)
+class _PhraseRule:
+    pattern: re.Pattern[str]
+    build: _RuleBuilder
+    # literal substrings of which at least one must occur; a cheap pre-check that
+    # spares most terms (plain dates) the regex scan
+    triggers: tuple[str, ...]
+
+
+def _rule(pattern: str, build: _RuleBuilder, triggers: str) -> _PhraseRule:
+    return _PhraseRule(re.compile(pattern), build, tuple(triggers.split()))
 
 
 # Order matters: the more specific phrases go first and blank out their text, so
 # that e.g. «за 3 дня до экзамена» is not later read as the day «3».
-_PHRASE_RULES: tuple[tuple[re.Pattern[str], _RuleBuilder], ...] = (
+_PHRASE_RULES: tuple[_PhraseRule, ...] = (
     # «(не позднее чем) за 2 недели до экзамена»
     _rule(
         rf"(?:\bне\s+(?:позднее|позже|менее|ранее)\s+(?:чем\s+)?)?\bза\s+(?:(?P<n>{_N})\s*)?"
         rf"(?:{_WORKDAY}\s+)?(?P<unit>{_UNIT})\s+до\s+{_EV}",
         _b_before,
+        "за",
     ),
     # «в течение 3 рабочих дней после объявления результатов»
     _rule(
@@ -550,6 +569,7 @@ _PHRASE_RULES: tuple[tuple[re.Pattern[str], _RuleBuilder], ...] = (
         r"(?P<dir>после(?:\s+(?:окончания|завершения|проведения))?|с\s+момента|со\s+дня|"
         rf"с\s+даты|от\s+даты|по\s+окончании|по\s+завершении|до)\s+{_EV}",
         _b_after,
+        "дн ден сут недел месяц",
     ),
     # «в 3-дневный срок после …», «в двухнедельный срок со дня …»
     _rule(
@@ -558,6 +578,7 @@ _PHRASE_RULES: tuple[tuple[re.Pattern[str], _RuleBuilder], ...] = (
         r"(?P<dir>после(?:\s+(?:окончания|завершения|проведения))?|с\s+момента|со\s+дня|"
         rf"с\s+даты|от\s+даты|до)\s+{_EV}",
         _b_after,
+        "срок",
     ),
     # «до 25 числа каждого месяца», «25-го числа»
     _rule(
@@ -565,60 +586,71 @@ _PHRASE_RULES: tuple[tuple[re.Pattern[str], _RuleBuilder], ...] = (
         r"числ[а-я]*(?:\s+(?:каждого|текущего|следующего|отчетного))*(?:\s+месяц[а-я]*)?"
         r"(?:\s*,?\s*следующ[а-я]*\s+за\s+отчетн[а-я]*(?:\s+(?:месяцем|периодом|кварталом))?)?",
         _b_monthday,
+        "числ",
     ),
-    _rule(rf"\bв[о]?\s+(?:день|дни|дату|даты)\s+{_EV}", _b_day_of),
-    _rule(rf"\bнакануне\b(?:\s+{_EV})?", _b_eve),
+    _rule(rf"\bв[о]?\s+(?:день|дни|дату|даты)\s+{_EV}", _b_day_of, "день дни дат"),
+    _rule(rf"\bнакануне\b(?:\s+{_EV})?", _b_eve, "накануне"),
     _rule(
         r"\b(?P<how>после(?:\s+(?:окончания|завершения|проведения))?|по\s+окончании|"
         rf"по\s+завершении|по\s+итогам|по\s+результатам)\s+{_EV}",
         _b_following,
-    ),
-    _rule(
-        r"\b(?:до|не\s+позднее|не\s+позже|к|перед)\s+(?:(?:начала|началом|проведения|проведением"
-        rf"|дня|даты|момента|старта|окончания|завершения)\s+)*(?={_EVN}){_EV}",
-        _b_until_event,
+        "после оконч заверш итог результат",
     ),
     # during the exam period: «весь период проведения ГИА», «во время проведения ГИА»
     _rule(
         r"\b(?:(?:в\s+течение|на\s+протяжении)(?:\s+всего)?\s+период[а-я]*|весь\s+период|"
         r"в\s+период|в\s+сроки|в\s+течение|во\s+время|на\s+протяжении|в\s+ходе|при)\s+"
-        rf"(?:подготовки\s+и\s+)?(?:проведения|проведении|сдачи)(?:\s+{_EV})?",
+        rf"(?:(?:подготовки\s+и\s+)?(?:проведения|проведении|сдачи)|подготовки\s+к)(?:\s+{_EV})?",
         _ongoing(""),
+        "проведени сдачи подготовк",
     ),
     _rule(
         r"\b(?:весь|в\s+течение\s+всего|на\s+протяжении\s+всего)\s+период[а-я]*"
         rf"(?:\s+(?={_EVN}){_EV})?",
         _ongoing("period"),
+        "период",
+    ),
+    _rule(
+        r"\b(?:до|не\s+позднее|не\s+позже|к|перед)\s+(?:(?:начала|началом|началу|проведения|проведением|проведению"
+        rf"|дня|дню|даты|момента|моменту|старта|окончания|завершения)\s+)*(?={_EVN}){_EV}",
+        _b_until_event,
+        "экзамен гиа егэ огэ гвэ сочинени изложени собеседовани апелляц результат итогов",
     ),
     _rule(
         r"\b(?:ежедневн[а-я]*|еженедельн[а-я]*|ежемесячн[а-я]*|ежеквартальн[а-я]*|ежегодн[а-я]*"
         r"|каждый\s+день|каждую\s+неделю|каждый\s+месяц|каждого\s+месяца|каждый\s+квартал"
         r"|каждое\s+полугодие|каждый\s+год)\b",
         _b_freq,
+        "ежедн еженед ежемес ежекв ежегод кажд",
     ),
     _rule(
         rf"(?:\b(?P<k>{_N})\s+)?\bраза?\s+в\s+(?:(?P<n>{_N})\s+)?(?P<u>день|дня|дней|сутки"
         r"|неделю|недели|недель|месяц|месяца|месяцев|квартал|квартала|кварталов|полугодие"
-        r"|полгода|год|года|лет)\b",
+        r"|полгода|четверть|четверти|год|года|лет)\b",
         _b_times,
+        "раз",
     ),
     _rule(
         rf"\b(?:по|кажд[а-я]*|в|во)\s+{_WD}(?:\s*(?:,|и)\s*(?:(?:по|в|во)\s+)?{_WD})*",
         _b_weekday,
+        "понедельник вторник сред четверг пятниц суббот воскресень",
     ),
     _rule(
         r"\bв\s+течение\s+(?:(?:всего|текущего|календарного|учебного)\s+)*года\b",
         _ongoing("period"),
+        "течение",
     ),
     _rule(
         rf"\bв\s+течение\s+(?:{_N}\s+)?(?:(?:рабоч|календарн)[а-я]*\s+)?{_UNIT}(?![а-я])",
         _b_unanchored,
+        "течение",
     ),
     _rule(
         r"\b(?:постоянно|систематически|регулярно|непрерывно|круглогодично|"
         r"по\s+мере\s+необходимости|при\s+необходимости|в\s+случае\s+необходимости|"
         r"в\s+постоянном\s+режиме|в\s+рабочем\s+порядке)\b",
         _ongoing("period"),
+        "постоянн систематич регулярно непрерывно круглогодично необходимост рабочем",
     ),
     # someone else's schedule: «по графику ФЦТ», «в соответствии с ...», «по согласованию»
     _rule(
@@ -630,10 +662,13 @@ _PHRASE_RULES: tuple[tuple[re.Pattern[str], _RuleBuilder], ...] = (
         r"|регламентированн|согласованн)[а-я]*(?:\s+[^\s,;()\x00\x01]+){0,6}?\s+срок[а-я]*"
         r"|\bв\s+срок[а-я]*\s*,?\s*(?:установленн|утвержденн|определенн|предусмотренн"
         r"|указанн)[а-я]*|\bв\s+установленн[а-я]*\s+порядке|\bопределя[а-я]*"
-        r"|\bбуд(?:ут|ет)\s+определен[а-я]*|\bуточня[а-я]*",
+        r"|\bбуд(?:ут|ет)\s+определен[а-я]*|\bуточня[а-я]*|\bустанавлива[а-я]*|\bутвержда[а-я]*",
         _b_external,
+        "график расписани план соответстви согласно согласовани запрос требовани решени"
+        " указани поручени приглашени заявк факту вызову мере срок порядк определ уточня"
+        " устанавлива утвержда",
     ),
-    _rule(r"\b(?:в\s+течение|на\s+протяжении)\b", _ongoing("any")),
+    _rule(r"\b(?:в\s+течение|на\s+протяжении)\b", _ongoing("any"), "течение протяжении"),
 )
 
 
@@ -721,6 +756,8 @@ class _Atomizer:
         self.n = len(toks)
         self.markers = markers
         self.atoms: list[_Atom] = []
+        self.parens: list[int] = []  # open parenthesised groups, innermost last
+        self.next_group = 0
 
     def text(self, k: int) -> str:
         return self.toks[k].text if 0 <= k < self.n else ""
@@ -733,15 +770,10 @@ class _Atomizer:
 
     def run(self) -> list[_Atom]:
         k = 0
-        stack: list[int] = []
-        next_group = 0
         while k < self.n:
             tok = self.toks[k]
-            before = len(self.atoms)
             if tok.text[0] == "\x00":
-                marker = self.markers[tok.start]
-                self.atoms.append(_Atom("mark", tok.start, tok.end, marker=marker))
-                k += 1
+                k = self._add("mark", k, k + 1, marker=self.markers[tok.start])
             elif tok.is_num:
                 k = self._number(k)
             elif tok.text[0].isalpha():
@@ -749,26 +781,21 @@ class _Atomizer:
             else:
                 kind = _PUNCT_KINDS.get(tok.text, "punct")
                 if kind == "lparen":
-                    stack.append(next_group)
-                    next_group += 1
-                self.atoms.append(_Atom(kind, tok.start, tok.end, text=tok.text))
-                if kind == "rparen" and stack:
-                    self.atoms[-1].group = stack.pop()
-                    k += 1
-                    continue
-                k += 1
-            group = stack[-1] if stack else -1
-            for atom in self.atoms[before:]:
-                atom.group = group
-                if atom.marker is not None:
-                    atom.marker.group = group
+                    self.parens.append(self.next_group)
+                    self.next_group += 1
+                k = self._add(kind, k, k + 1, text=tok.text)
+                if kind == "rparen" and self.parens:
+                    self.parens.pop()  # after _add: a closing paren belongs to its group
         return self.atoms
 
     def _add(self, kind: str, k0: int, k1: int, **kw: object) -> int:
         """Append an atom spanning tokens k0..k1-1 and return k1."""
-        atom = _Atom(kind, self.toks[k0].start, self.toks[k1 - 1].end)
+        group = self.parens[-1] if self.parens else -1
+        atom = _Atom(kind, self.toks[k0].start, self.toks[k1 - 1].end, group=group)
         for key, value in kw.items():
             setattr(atom, key, value)
+        if atom.marker is not None:
+            atom.marker.group = group
         self.atoms.append(atom)
         return k1
 
@@ -793,6 +820,19 @@ class _Atomizer:
             and not any(self.gap(i) for i in range(k + 1, k + 5))
         ):
             return self._date(k, k + 5, t(k + 4), t(k + 2), raw)
+        if (
+            len(raw) <= 2
+            and 1 <= int(raw) <= 12
+            and t(k + 1) in (".", "/")
+            and len(t(k + 2)) == 4
+            and self.num(k + 2)
+            and _year_ok(int(t(k + 2)))
+            and not self.gap(k + 1)
+            and not self.gap(k + 2)
+        ):
+            # «03.2024»: a month and its year
+            self._add("month", k, k + 1, value=int(raw))
+            return self._add("year", k + 2, k + 3, value=int(t(k + 2)), text=t(k + 2))
         if len(raw) <= 2 and t(k + 1) in (".", "/") and self.num(k + 2, 2):
             done = self._dotted(k)
             if done is not None:
@@ -912,14 +952,16 @@ class _Atomizer:
     def _word(self, k: int) -> int:
         t = self.text
         w = t(k)
-        if w in ("гиа", "гвэ", "егэ", "огэ"):
+        if w in ("гиа", "гвэ", "егэ", "огэ", "ис"):
             j = k + 1
             if t(j) == "-":
                 j += 1
             if self.num(j):
-                if w in ("гиа", "гвэ") and t(j) in ("9", "11"):
+                if w in ("гиа", "гвэ", "ис") and t(j) in ("9", "11"):
                     return self._add("label", k, j + 1, text=f"{w.upper()}-{t(j)}")
                 return self._add("word", k, j + 1, text=w)  # «ЕГЭ-2024» names an exam
+            if w == "ис":
+                return self._add("word", k, k + 1, text=w)
             return self._add("lword", k, k + 1, text=w.upper())
         if w == "уч" or w.startswith("учебн") or (w == "у" and t(k + 1) == "."):
             j = k + 1
@@ -1075,6 +1117,8 @@ class _Grammar:
         if after_for:
             return self._prefix(names, i, j + 1 if self.kind(j) == "dash" else j)
         if self.kind(i - 1) == "lparen" and self.kind(j) == "rparen":
+            if self.suffix_from == len(self.parts):
+                return self._prefix(names, i, j)  # «(ГИА-9) до 01.03»: nothing before it
             return self._suffix(names, i, j)
         if not strong:
             return i
@@ -1530,33 +1574,26 @@ class _Resolver:
         return self.clean if alone else self.clean[item.start : item.end]
 
     def _window(self, item: _Item) -> Window | None:
-        spans: list[tuple[date, date] | None] = [
-            _span(p) if p.kind != "day" else None for p in (item.a, item.b) if p is not None
-        ]
-        if any(s is None for s in spans):
-            if any(p.kind not in ("day",) for p in item.points()):
-                self.warnings.append(f'invalid date "{self.clean[item.start : item.end]}" ignored')
+        points = item.points()
+        if any(p.kind == "day" for p in points):
+            return None  # a bare number that found no month to belong to: not a date
+        spans = [span for p in points if (span := _span(p)) is not None]
+        if len(spans) != len(points):
+            self.warnings.append(f'invalid date "{self.clean[item.start : item.end]}" ignored')
             return None
-        label = item.label
-        if item.form == "single" and item.a is not None:
-            a_span = _span(item.a)
-            assert a_span is not None
-            return Window(a_span[0], a_span[1], label)
-        if item.form == "until" and item.b is not None:
-            b_span = _span(item.b)
-            assert b_span is not None
-            return Window(None, b_span[1], label)
-        if item.form == "from" and item.a is not None:
-            a_span = _span(item.a)
-            assert a_span is not None
-            end = self.plan.end if a_span[0] <= self.plan.end else date(a_span[0].year, 12, 31)
+        if item.form == "range" and item.a is not None and item.b is not None:
+            return self._range(item, item.a, item.b, item.label)
+        if item.form == "until":
+            return Window(None, spans[-1][1], item.label)
+        start, end = spans[0]
+        if item.form == "from":
+            # «с 1 марта»: runs to the end of the school year (or of its own year)
+            end = max(end, self.plan.end if start <= self.plan.end else date(start.year, 12, 31))
             self.warnings.append(
                 f'open-ended "{self.clean[item.start : item.end]}"; '
                 f"assumed to run until {end.isoformat()}"
             )
-            return Window(a_span[0], max(end, a_span[1]), label)
-        assert item.a is not None and item.b is not None
-        return self._range(item, item.a, item.b, label)
+        return Window(start, end, item.label)
 
     def _range(self, item: _Item, a: _Point, b: _Point, label: str | None) -> Window | None:
         a_span, b_span = _span(a), _span(b)
@@ -1619,12 +1656,14 @@ def _find_markers(norm: str, ctx: _Ctx) -> tuple[str, dict[int, _Marker]]:
     """Run the phrase rules; return the text with matched spans blanked out."""
     work = norm
     markers: dict[int, _Marker] = {}
-    for pattern, build in _PHRASE_RULES:
+    for rule in _PHRASE_RULES:
+        if not any(t in work for t in rule.triggers):
+            continue
         found: list[_Marker] = []
-        for m in pattern.finditer(work):
+        for m in rule.pattern.finditer(work):
             if m.end() == m.start():
                 continue
-            marker = build(m, ctx)
+            marker = rule.build(m, ctx)
             if marker is not None:
                 found.append(marker)
         for marker in found:

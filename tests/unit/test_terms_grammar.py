@@ -103,6 +103,9 @@ CASES: list[Case] = [
     Case("02.10.2023г.", FIXED, (day("2023-10-02"),)),
     Case("01 .03.2024", FIXED, (day("2024-03-01"),)),
     Case("1-го марта 2024 г.", FIXED, (day("2024-03-01"),)),
+    Case("03.2024", FIXED, (month(2024, 3),)),
+    Case("12.2023 – 05.2024", FIXED, (("2023-12-01", "2024-05-31"),)),
+    Case("01.09.2023г.-31.05.2024г.", FIXED, (("2023-09-01", "2024-05-31"),)),
     Case("до 20.04. 2024 г.", FIXED, (until("2024-04-20"),)),
     # --- deadlines
     Case("до 15 мая", FIXED, (until("2024-05-15"),)),
@@ -180,6 +183,8 @@ CASES: list[Case] = [
     Case("в течение 2024 года", ONGOING, (("2024-01-01", "2024-12-31"),)),
     Case("в течение месяца", ONGOING, (SY_WINDOW,), warnings=("no reference point",)),
     Case("в период проведения экзаменов", ONGOING, (SY_WINDOW,)),
+    Case("в течение всего периода подготовки к ГИА", ONGOING, (SY_WINDOW,)),
+    Case("в течение первого полугодия", ONGOING, (("2023-09-01", "2023-12-31"),)),
     # --- external
     Case("по запросу", EXTERNAL),
     Case("по мере поступления документов", EXTERNAL),
@@ -187,6 +192,7 @@ CASES: list[Case] = [
     Case("в сроки, установленные Рособрнадзором", EXTERNAL),
     Case("по расписанию ЕГЭ", EXTERNAL),
     Case("по согласованию", EXTERNAL),
+    Case("сроки устанавливаются Рособрнадзором", EXTERNAL),
     Case("по утвержденному графику", EXTERNAL),
     Case("в соответствии с приказом министерства", EXTERNAL),
     # --- recurring
@@ -209,6 +215,13 @@ CASES: list[Case] = [
     Case("1 раз в месяц", RECURRING, rule="FREQ=MONTHLY"),
     Case("раз в неделю", RECURRING, rule="FREQ=WEEKLY"),
     Case("раз в две недели", RECURRING, rule="FREQ=WEEKLY;INTERVAL=2"),
+    Case("не реже одного раза в квартал", RECURRING, rule="FREQ=MONTHLY;INTERVAL=3"),
+    Case(
+        "1 раз в четверть",
+        RECURRING,
+        rule="FREQ=MONTHLY;INTERVAL=2",
+        warnings=("school term",),
+    ),
     Case(
         "2 раза в год",
         RECURRING,
@@ -246,6 +259,13 @@ CASES: list[Case] = [
         offset_days=5,
     ),
     Case("в 3-дневный срок после экзамена", RELATIVE, event="exam", offset_days=3),
+    Case("к началу экзамена", RELATIVE, event="exam", offset_days=0),
+    Case(
+        "в течение 10 дней со дня получения результатов",
+        RELATIVE,
+        event="results",
+        offset_days=10,
+    ),
     # --- mixed
     Case("ноябрь 2023, далее по графику ФЦТ", MIXED, (month(2023, 11),)),
     Case("март 2024; в день экзамена", MIXED, (month(2024, 3),), event="exam", offset_days=0),
@@ -291,6 +311,27 @@ CASES: list[Case] = [
         (("2024-04-01", "2024-05-31"),),
         labels=("ГИА-9, ГИА-11",),
         qualifiers=("ГИА-9", "ГИА-11"),
+    ),
+    Case(
+        "до 01.02.2024 (ИС-11), до 01.03.2024 (ИС-9)",
+        FIXED,
+        (until("2024-02-01"), until("2024-03-01")),
+        labels=("ИС-11", "ИС-9"),
+        qualifiers=("ИС-11", "ИС-9"),
+    ),
+    Case(
+        "(ГИА-9) до 01.03.2024",
+        FIXED,
+        (until("2024-03-01"),),
+        labels=("ГИА-9",),
+        qualifiers=("ГИА-9",),
+    ),
+    Case(
+        "9 класс: март; 11 класс: май",
+        FIXED,
+        (month(2024, 3), month(2024, 5)),
+        labels=("9 класс", "11 класс"),
+        qualifiers=("9 класс", "11 класс"),
     ),
     Case(
         "Досрочный период: март 2024; основной период: май–июнь 2024",
