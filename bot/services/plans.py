@@ -1,0 +1,456 @@
+"""Loading a plan into the database: idempotent, history-keeping, explicit about what changed."""
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.plan.model import Item, Measure, Plan, Task
+from bot.plan.parties import Party, PartyKind
+from bot.services._common import assign
+from bot.services.errors import Conflict, DomainError
+from bot.services.types import AssignmentStatus, UnitKind
+from storage.models import (
+    AssignmentRow,
+    PartyRow,
+    PlanRow,
+    TaskPartyRow,
+    TaskRow,
+    UnitPartyRow,
+    UnitRow,
+    WindowRow,
+)
+
+_UNIT_KINDS = {PartyKind.PERSON: UnitKind.PERSON, PartyKind.ORGANISATION: UnitKind.ORGANISATION}
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentSync:
+    created: int = 0
+    deactivated: int = 0
+    reactivated: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.deactivated or self.reactivated)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    plan_id: str
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    disappeared: tuple[str, ...]
+    """Codes no longer in the file: marked inactive, their history kept."""
+    windows_changed: tuple[str, ...]
+    """Updated codes whose deadline windows moved (confirmations already given stay)."""
+    units_added: tuple[str, ...]
+    assignments: AssignmentSync
+    plan_changed: bool
+    """The plan's own fields (title, authority, time zone, ...) changed or it is new."""
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.plan_changed
+            or self.added
+            or self.updated
+            or self.disappeared
+            or self.units_added
+            or self.assignments.changed
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    task: Task
+    position: int
+    measure: Measure
+
+
+def _placed(plan: Plan) -> Iterator[_Placed]:
+    position = 0
+    for measure in plan.measures:
+        for task in (measure, *measure.items):
+            yield _Placed(task, position, measure)
+            position += 1
+
+
+def _task_values(placed: _Placed) -> dict[str, object]:
+    task, measure = placed.task, placed.measure
+    return {
+        "measure_code": task.measure_code if isinstance(task, Item) else None,
+        "parent_code": measure.parent_code if task is measure else None,
+        "title": task.title,
+        "term_text": task.term_text,
+        "kind": str(task.kind) if task.kind is not None else None,
+        "responsible": task.responsible,
+        "result": task.result,
+        "section_code": measure.section_code,
+        "section_title": measure.section_title,
+    }
+
+
+def _content_hash(placed: _Placed) -> str:
+    """What a task says, not where it stands: moving a measure down the table is no change."""
+    payload = {
+        **_task_values(placed),
+        "parties": list(placed.task.parties),
+        "windows": [
+            [w.start.isoformat() if w.start else None, w.end.isoformat(), w.label]
+            for w in placed.task.windows
+        ],
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def sync_plan(session: AsyncSession, plan: Plan, now: datetime) -> SyncReport:
+    """Bring the database in line with a loaded plan; syncing the same plan again is a no-op."""
+    try:
+        plan_row, plan_changed = await _upsert_plan(session, plan, now)
+        units_added = await _sync_parties(session, plan, now)
+        added, updated, unchanged, disappeared, windows_changed = await _sync_tasks(session, plan)
+        assignments = await stage_assignments(session, plan.id, now)
+    except DomainError:
+        await session.rollback()
+        raise
+    report = SyncReport(
+        plan.id,
+        added,
+        updated,
+        unchanged,
+        disappeared,
+        windows_changed,
+        units_added,
+        assignments,
+        plan_changed,
+    )
+    if report.changed:
+        plan_row.loaded_at = now
+    await session.commit()
+    return report
+
+
+async def list_plan_ids(session: AsyncSession) -> list[str]:
+    return list(await session.scalars(select(PlanRow.id).order_by(PlanRow.id)))
+
+
+async def ensure_assignments(session: AsyncSession, plan_id: str, now: datetime) -> AssignmentSync:
+    """Give every (window, unit) the plan asks for an assignment; retire those it no longer asks.
+
+    Retired assignments keep their status and audit trail and come back if the plan asks again.
+    """
+    result = await stage_assignments(session, plan_id, now)
+    await session.commit()
+    return result
+
+
+async def _upsert_plan(session: AsyncSession, plan: Plan, now: datetime) -> tuple[PlanRow, bool]:
+    values = {
+        "title": plan.title,
+        "authority": plan.authority,
+        "timezone": plan.timezone.key,
+        "school_year": str(plan.school_year),
+        "file": plan.file,
+    }
+    row = await session.get(PlanRow, plan.id)
+    if row is None:
+        row = PlanRow(id=plan.id, loaded_at=now, **values)
+        session.add(row)
+        await session.flush()
+        return row, True
+    return row, assign(row, **values)
+
+
+def _canonical_of(plan: Plan, party: Party) -> str | None:
+    if party.of is None:
+        return None
+    match = plan.directory.resolve(party.of)
+    return match.party.name if match is not None else party.of
+
+
+async def _sync_parties(session: AsyncSession, plan: Plan, now: datetime) -> tuple[str, ...]:
+    rows = {
+        row.name: row
+        for row in await session.scalars(select(PartyRow).where(PartyRow.plan_id == plan.id))
+    }
+    for party in plan.directory.parties:
+        values = {
+            "kind": party.kind,
+            "full_name": party.full_name,
+            "of": _canonical_of(plan, party),
+            "active": True,
+        }
+        row = rows.pop(party.name, None)
+        if row is None:
+            session.add(PartyRow(plan_id=plan.id, name=party.name, **values))
+        else:
+            assign(row, **values)
+    for row in rows.values():
+        assign(row, active=False)
+    await session.flush()
+    return await _sync_party_units(session, plan, now)
+
+
+async def _sync_party_units(session: AsyncSession, plan: Plan, now: datetime) -> tuple[str, ...]:
+    """A person and a single organisation each report as one unit of their own."""
+    units = list(await session.scalars(select(UnitRow).where(UnitRow.plan_id == plan.id)))
+    by_party = {unit.party_name: unit for unit in units if unit.party_name is not None}
+    names = {unit.name: unit for unit in units}
+    created: list[UnitRow] = []
+    for party in plan.directory.parties:
+        kind = _UNIT_KINDS.get(party.kind)
+        if kind is None:
+            continue
+        unit = by_party.pop(party.name, None)
+        if unit is not None:
+            assign(unit, kind=kind, active=True)
+            continue
+        if party.name in names:
+            raise Conflict(
+                f'plan {plan.id} names the party "{party.name}", '
+                "which is already the name of a registered unit"
+            )
+        unit = UnitRow(
+            plan_id=plan.id,
+            name=party.name,
+            kind=kind,
+            party_name=party.name,
+            active=True,
+            created_at=now,
+        )
+        session.add(unit)
+        created.append(unit)
+    for unit in by_party.values():
+        assign(unit, active=False)
+    await session.flush()
+    for unit in created:
+        session.add(UnitPartyRow(unit_id=unit.id, plan_id=plan.id, party_name=unit.name))
+    await session.flush()
+    return tuple(unit.name for unit in created)
+
+
+async def _sync_tasks(
+    session: AsyncSession, plan: Plan
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    rows = {
+        row.code: row
+        for row in await session.scalars(select(TaskRow).where(TaskRow.plan_id == plan.id))
+    }
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    to_write: list[tuple[TaskRow, Task, bool]] = []
+    for placed in _placed(plan):
+        task = placed.task
+        digest = _content_hash(placed)
+        row = rows.pop(task.code, None)
+        if row is None:
+            row = TaskRow(
+                plan_id=plan.id,
+                code=task.code,
+                position=placed.position,
+                content_hash=digest,
+                active=True,
+                **_task_values(placed),
+            )
+            session.add(row)
+            added.append(task.code)
+            to_write.append((row, task, True))
+        elif row.content_hash != digest or not row.active:
+            assign(
+                row,
+                position=placed.position,
+                content_hash=digest,
+                active=True,
+                **_task_values(placed),
+            )
+            updated.append(task.code)
+            to_write.append((row, task, False))
+        else:
+            assign(row, position=placed.position)
+            unchanged.append(task.code)
+    gone = sorted((row for row in rows.values() if row.active), key=lambda row: row.position)
+    for row in gone:
+        row.active = False
+    await session.flush()
+
+    windows_changed: list[str] = []
+    touched = [row.id for row, _task, is_new in to_write if not is_new]
+    windows = await _windows_by_task(session, touched)
+    parties = await _parties_by_task(session, touched)
+    for row, task, is_new in to_write:
+        if _sync_windows(session, row, task, windows.get(row.id, {})) and not is_new:
+            windows_changed.append(task.code)
+        if parties.get(row.id, ()) != task.parties:
+            await session.execute(delete(TaskPartyRow).where(TaskPartyRow.task_id == row.id))
+            session.add_all(
+                TaskPartyRow(task_id=row.id, party_name=name, position=i)
+                for i, name in enumerate(task.parties)
+            )
+    await session.flush()
+    return (
+        tuple(added),
+        tuple(updated),
+        tuple(unchanged),
+        tuple(row.code for row in gone),
+        tuple(windows_changed),
+    )
+
+
+async def _windows_by_task(
+    session: AsyncSession, task_ids: list[int]
+) -> dict[int, dict[int, WindowRow]]:
+    found: dict[int, dict[int, WindowRow]] = defaultdict(dict)
+    if task_ids:
+        for window in await session.scalars(
+            select(WindowRow).where(WindowRow.task_id.in_(task_ids))
+        ):
+            found[window.task_id][window.seq] = window
+    return found
+
+
+async def _parties_by_task(
+    session: AsyncSession, task_ids: list[int]
+) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    if task_ids:
+        rows = await session.execute(
+            select(TaskPartyRow.task_id, TaskPartyRow.party_name)
+            .where(TaskPartyRow.task_id.in_(task_ids))
+            .order_by(TaskPartyRow.task_id, TaskPartyRow.position)
+        )
+        for task_id, name in rows:
+            found[task_id].append(name)
+    return {task_id: tuple(names) for task_id, names in found.items()}
+
+
+def _sync_windows(
+    session: AsyncSession, row: TaskRow, task: Task, existing: dict[int, WindowRow]
+) -> bool:
+    """Windows keep their (task, seq) identity, so assignments and confirmations survive edits."""
+    changed = False
+    for seq, window in enumerate(task.windows):
+        values = {"start": window.start, "end": window.end, "label": window.label, "active": True}
+        stored = existing.pop(seq, None)
+        if stored is None:
+            session.add(WindowRow(task_id=row.id, seq=seq, **values))
+            changed = True
+        else:
+            changed |= assign(stored, **values)
+    for stored in existing.values():
+        changed |= assign(stored, active=False)
+    return changed
+
+
+async def _units_by_party(session: AsyncSession, plan_id: str) -> dict[str, set[int]]:
+    links = await session.execute(
+        select(UnitPartyRow.party_name, UnitPartyRow.unit_id)
+        .join(UnitRow, UnitRow.id == UnitPartyRow.unit_id)
+        .where(UnitRow.plan_id == plan_id, UnitRow.active)
+    )
+    found: dict[str, set[int]] = defaultdict(set)
+    for party_name, unit_id in links:
+        found[party_name].add(unit_id)
+    return found
+
+
+async def stage_assignments(session: AsyncSession, plan_id: str, now: datetime) -> AssignmentSync:
+    """`ensure_assignments` inside the caller's unit of work: flushed, not committed."""
+    tasks = (
+        await session.execute(
+            select(TaskRow.id, TaskRow.code, TaskRow.measure_code).where(
+                TaskRow.plan_id == plan_id, TaskRow.active
+            )
+        )
+    ).all()
+    # A measure with sub-items is done through its items, each with its own term.
+    with_items = {task.measure_code for task in tasks if task.measure_code is not None}
+    assignable = {task.id for task in tasks if task.code not in with_items}
+
+    parties = {
+        row.name: row
+        for row in await session.scalars(
+            select(PartyRow).where(PartyRow.plan_id == plan_id, PartyRow.active)
+        )
+    }
+    units_by_party = await _units_by_party(session, plan_id)
+
+    def units_for(name: str) -> set[int]:
+        party = parties.get(name)
+        if party is None:
+            return set()
+        units = set(units_by_party.get(name, ()))
+        if party.kind is PartyKind.GROUP and party.of is not None:
+            units |= units_by_party.get(party.of, set())
+        return units
+
+    task_units: dict[int, set[int]] = defaultdict(set)
+    task_parties = await session.execute(
+        select(TaskPartyRow.task_id, TaskPartyRow.party_name).where(
+            TaskPartyRow.task_id.in_(assignable)
+        )
+    )
+    for task_id, party_name in task_parties:
+        task_units[task_id] |= units_for(party_name)
+
+    windows = await session.execute(
+        select(WindowRow.id, WindowRow.task_id).where(
+            WindowRow.task_id.in_(assignable), WindowRow.active
+        )
+    )
+    wanted = {
+        (window_id, unit_id)
+        for window_id, task_id in windows
+        for unit_id in task_units.get(task_id, ())
+    }
+
+    existing = await session.execute(
+        select(
+            AssignmentRow.id, AssignmentRow.window_id, AssignmentRow.unit_id, AssignmentRow.active
+        )
+        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
+        .join(TaskRow, TaskRow.id == WindowRow.task_id)
+        .where(TaskRow.plan_id == plan_id)
+    )
+    known: set[tuple[int, int]] = set()
+    retire: list[int] = []
+    revive: list[int] = []
+    for assignment_id, window_id, unit_id, active in existing:
+        key = (window_id, unit_id)
+        known.add(key)
+        if active and key not in wanted:
+            retire.append(assignment_id)
+        elif not active and key in wanted:
+            revive.append(assignment_id)
+    new = sorted(wanted - known)
+    if new:
+        await session.execute(
+            insert(AssignmentRow),
+            [
+                {
+                    "window_id": window_id,
+                    "unit_id": unit_id,
+                    "status": AssignmentStatus.OPEN,
+                    "active": True,
+                    "updated_at": now,
+                }
+                for window_id, unit_id in new
+            ],
+        )
+    for ids, active in ((retire, False), (revive, True)):
+        if ids:
+            await session.execute(
+                update(AssignmentRow)
+                .where(AssignmentRow.id.in_(ids))
+                .values(active=active, updated_at=now)
+            )
+    await session.flush()
+    return AssignmentSync(len(new), len(retire), len(revive))

@@ -1,0 +1,166 @@
+"""The plain values services hand out: enums and frozen dataclasses, never ORM objects."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    OPERATOR = "operator"
+    MEMBER = "member"
+    PUBLIC = "public"
+
+
+class UnitKind(StrEnum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class AssignmentStatus(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+
+
+class EventKind(StrEnum):
+    CONFIRMED = "confirmed"
+    UNDONE = "undone"
+    COMMENTED = "commented"
+
+
+UNDO_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    id: int
+    chat_id: int
+    full_name: str
+    username: str | None
+    language: str | None
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInfo:
+    id: int
+    plan_id: str
+    name: str
+    kind: UnitKind
+    party_name: str | None
+    """The person or single organisation this unit embodies; None for a registered unit."""
+    parties: tuple[str, ...]
+    """The parties (categories, groups) the unit reports for."""
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipInfo:
+    id: int
+    user_id: int
+    unit_id: int
+    unit_name: str
+    plan_id: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    membership_id: int
+    user_id: int
+    full_name: str
+    username: str | None
+    unit_id: int
+    unit_name: str
+    plan_id: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationInfo:
+    id: int
+    role: Role
+    unit_id: int | None
+    created_by: int | None
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    user: UserInfo
+    role: Role
+    """The role the invitation granted."""
+    membership: MembershipInfo | None
+    """The unit membership, for a member invitation."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentView:
+    id: int
+    plan_id: str
+    plan_timezone: str
+    task_code: str
+    task_title: str
+    measure_title: str | None
+    """The title of the measure a sub-item belongs to (sub-item titles rarely stand alone)."""
+    term_text: str | None
+    window_start: date | None
+    window_end: date
+    window_label: str | None
+    unit_id: int
+    unit_name: str
+    status: AssignmentStatus
+    confirmed_at: datetime | None
+    confirmed_by_user_id: int | None
+    active: bool
+
+    def undo_deadline(self, undo_window: timedelta = UNDO_WINDOW) -> datetime | None:
+        if self.status is not AssignmentStatus.CONFIRMED or self.confirmed_at is None:
+            return None
+        return self.confirmed_at + undo_window
+
+    def can_undo(self, now: datetime, undo_window: timedelta = UNDO_WINDOW) -> bool:
+        deadline = self.undo_deadline(undo_window)
+        return deadline is not None and now <= deadline
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmOutcome:
+    view: AssignmentView
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EventInfo:
+    id: int
+    assignment_id: int
+    kind: EventKind
+    user_id: int
+    at: datetime
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total

@@ -1,0 +1,260 @@
+"""The database schema: portable SQLAlchemy 2 models for SQLite and PostgreSQL alike."""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
+
+from bot.plan.parties import PartyKind
+from bot.services.types import AssignmentStatus, EventKind, Role, UnitKind
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CODE_LENGTH = 32
+NAME_LENGTH = 255
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime, stored as UTC and read back as UTC on every dialect.
+
+    SQLite has no timezone type: SQLAlchemy writes the wall-clock digits and drops the offset, so
+    the value is converted to UTC first and read back as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(enum: type[StrEnum], name: str) -> Enum:
+    """A string column with a CHECK constraint: no native ENUM type to migrate on PostgreSQL."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), date: Date()}  # noqa: RUF012
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    authority: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64))
+    school_year: Mapped[str] = mapped_column(String(16))
+    file: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime]
+
+
+class PartyRow(Base):
+    __tablename__ = "parties"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    kind: Mapped[PartyKind] = mapped_column(_enum(PartyKind, "kind"))
+    full_name: Mapped[str | None] = mapped_column(Text)
+    of: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskRow(Base):
+    """A measure or one of its sub-items; `active` is false once it is gone from the plan file."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"))
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH))
+    measure_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    parent_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    title: Mapped[str] = mapped_column(Text)
+    term_text: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    responsible: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)
+    section_code: Mapped[str | None] = mapped_column(String(CODE_LENGTH))
+    section_title: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskPartyRow(Base):
+    __tablename__ = "task_parties"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    party_name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class WindowRow(Base):
+    """A deadline window of a task; (task, seq) keeps its identity when the plan is re-loaded."""
+
+    __tablename__ = "task_windows"
+    __table_args__ = (UniqueConstraint("task_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    start: Mapped[date | None]
+    end: Mapped[date]
+    label: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class UnitRow(Base):
+    """Something that reports for itself: a person, an organisation, one school of «ОО»."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "name"),
+        UniqueConstraint("plan_id", "party_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "kind"))
+    party_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class UnitPartyRow(Base):
+    __tablename__ = "unit_parties"
+    __table_args__ = (
+        ForeignKeyConstraint(["plan_id", "party_name"], ["parties.plan_id", "parties.name"]),
+    )
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    party_name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(64))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    full_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class AssignmentRow(Base):
+    """(window, unit) with its own status; `active` is false once the plan stops asking for it."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("window_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("task_windows.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    status: Mapped[AssignmentStatus] = mapped_column(_enum(AssignmentStatus, "status"))
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]
+
+
+class AssignmentEventRow(Base):
+    """The audit trail: rows are appended, never updated or deleted."""
+
+    __tablename__ = "assignment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "kind"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class MembershipRow(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (Index(None, "user_id", "revoked_at"), Index(None, "unit_id", "revoked_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class InvitationRow(Base):
+    """A single-use invitation; only the SHA-256 of its token is kept."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+@event.listens_for(AssignmentEventRow, "before_update")
+@event.listens_for(AssignmentEventRow, "before_delete")
+def _audit_is_append_only(
+    mapper: Mapper[Any], connection: Any, target: AssignmentEventRow
+) -> None:
+    raise RuntimeError(f"assignment event {target.id} is part of the audit trail: append only")

@@ -1,0 +1,257 @@
+"""Completing assignments: authorization on every call, idempotent taps, an append-only audit."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pytest
+from services_support import (
+    NOW,
+    PLAN_ID,
+    PLAN_YAML,
+    RCOI,
+    SCHOOL_3,
+    SCHOOL_5,
+    assignment_id,
+    join,
+    load,
+)
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import FrozenClock
+from bot.services.assignments import (
+    COMMENT_MAX_LENGTH,
+    comment,
+    confirm,
+    get_assignment_view,
+    list_events,
+    open_assignments_for_user,
+    undo,
+)
+from bot.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.services.members import ensure_user
+from bot.services.plans import sync_plan
+from bot.services.types import UNDO_WINDOW, AssignmentStatus, EventInfo, EventKind
+from bot.services.units import add_unit, find_unit
+from storage.models import AssignmentEventRow
+
+MEMBER_3, MEMBER_5, RCOI_MEMBER, STRANGER = 901, 905, 910, 999
+
+
+@dataclass(frozen=True)
+class World:
+    school_3: int
+    school_5: int
+    rcoi: int
+
+
+@pytest.fixture
+async def world(session: AsyncSession) -> World:
+    await sync_plan(session, load(), NOW)
+    school_3 = await add_unit(session, PLAN_ID, "ОО", SCHOOL_3, NOW)
+    school_5 = await add_unit(session, PLAN_ID, "ОО", SCHOOL_5, NOW)
+    await join(session, school_3.id, MEMBER_3)
+    await join(session, school_5.id, MEMBER_5)
+    rcoi = await find_unit(session, PLAN_ID, RCOI)
+    await join(session, rcoi.id, RCOI_MEMBER)
+    await ensure_user(
+        session,
+        STRANGER,
+        chat_id=STRANGER,
+        full_name="Посторонний",
+        username=None,
+        language=None,
+        now=NOW,
+    )
+    return World(school_3.id, school_5.id, rcoi.id)
+
+
+async def test_my_assignments_nearest_deadline_first_with_pages(
+    session: AsyncSession, world: World
+) -> None:
+    await join(session, world.rcoi, MEMBER_3)
+
+    first = await open_assignments_for_user(session, MEMBER_3, NOW, offset=0, limit=3)
+    second = await open_assignments_for_user(session, MEMBER_3, NOW, offset=3, limit=3)
+
+    assert first.total == 4
+    assert (first.has_previous, first.has_next) == (False, True)
+    assert (second.has_previous, second.has_next) == (True, False)
+    views = first.items + second.items
+    assert [(v.task_code, v.unit_name, v.window_end) for v in views] == [
+        ("1.2", SCHOOL_3, date(2023, 11, 15)),
+        ("1.2", RCOI, date(2023, 11, 15)),
+        ("1.2", SCHOOL_3, date(2024, 3, 15)),
+        ("1.2", RCOI, date(2024, 3, 15)),
+    ]
+    view = views[0]
+    assert (view.plan_id, view.plan_timezone, view.task_title) == (
+        PLAN_ID,
+        "Asia/Barnaul",
+        "Обучение",
+    )
+    assert view.term_text == "до 15 ноября 2023 года, до 15 марта 2024 года"
+    assert view.status is AssignmentStatus.OPEN
+    assert (await open_assignments_for_user(session, STRANGER, NOW)).total == 0
+
+
+async def test_sub_items_show_their_measure(session: AsyncSession, world: World) -> None:
+    district = await add_unit(session, PLAN_ID, "МОУО", "Заринский район", NOW)
+    await join(session, district.id, 950)
+
+    page = await open_assignments_for_user(session, 950, NOW)
+
+    assert [(v.task_code, v.task_title, v.measure_title) for v in page.items] == [
+        ("1.3/1", "– первое", "С подпунктами"),
+        ("1.3/2", "– второе", "С подпунктами"),
+    ]
+
+
+async def test_confirm_is_stored_with_who_and_when_and_a_second_tap_changes_nothing(
+    session: AsyncSession, world: World
+) -> None:
+    clock = FrozenClock(NOW)
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+
+    done = await confirm(session, target, MEMBER_3, clock.now())
+    clock.advance(timedelta(seconds=5))
+    again = await confirm(session, target, MEMBER_3, clock.now())
+
+    assert done.changed
+    assert done.view.status is AssignmentStatus.CONFIRMED
+    assert (done.view.confirmed_at, done.view.confirmed_by_user_id) == (NOW, MEMBER_3)
+    assert not again.changed
+    assert again.view == done.view
+    assert [(e.kind, e.user_id, e.at) for e in await list_events(session, target)] == [
+        (EventKind.CONFIRMED, MEMBER_3, NOW)
+    ]
+
+
+async def test_times_come_back_as_utc_whatever_zone_they_were_given_in(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    local = NOW.astimezone(ZoneInfo("Asia/Vladivostok"))
+
+    done = await confirm(session, target, MEMBER_3, local)
+
+    assert done.view.confirmed_at == NOW
+    assert done.view.confirmed_at is not None
+    assert done.view.confirmed_at.utcoffset() == timedelta(0)
+
+
+async def test_a_member_of_another_unit_is_refused_everything(
+    session: AsyncSession, world: World
+) -> None:
+    theirs = await assignment_id(session, "1.2", SCHOOL_5)
+
+    for user in (MEMBER_3, STRANGER):
+        with pytest.raises(Forbidden):
+            await confirm(session, theirs, user, NOW)
+        with pytest.raises(Forbidden):
+            await undo(session, theirs, user, NOW)
+        with pytest.raises(Forbidden):
+            await comment(session, theirs, user, "готово", NOW)
+    with pytest.raises(NotFound):
+        await confirm(session, 10_000_000, MEMBER_3, NOW)
+
+    assert (await get_assignment_view(session, theirs)).status is AssignmentStatus.OPEN
+    assert await list_events(session, theirs) == ()
+
+
+async def test_undo_works_within_its_window_and_not_after(
+    session: AsyncSession, world: World
+) -> None:
+    clock = FrozenClock(NOW)
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    await confirm(session, target, MEMBER_3, clock.now())
+
+    clock.advance(UNDO_WINDOW - timedelta(seconds=1))
+    undone = await undo(session, target, MEMBER_3, clock.now())
+    undone_again = await undo(session, target, MEMBER_3, clock.now())
+    await confirm(session, target, MEMBER_3, clock.now())
+    listed = await open_assignments_for_user(session, MEMBER_3, clock.now())
+    clock.advance(UNDO_WINDOW + timedelta(seconds=1))
+    later = await open_assignments_for_user(session, MEMBER_3, clock.now())
+
+    assert undone.changed
+    assert undone.view.status is AssignmentStatus.OPEN
+    assert undone.view.confirmed_at is None
+    assert not undone_again.changed
+    assert target in [v.id for v in listed.items]
+    assert target not in [v.id for v in later.items]
+    with pytest.raises(Conflict):
+        await undo(session, target, MEMBER_3, clock.now())
+    view = await get_assignment_view(session, target)
+    assert view.status is AssignmentStatus.CONFIRMED
+    assert not view.can_undo(clock.now())
+    assert [e.kind for e in await list_events(session, target)] == [
+        EventKind.CONFIRMED,
+        EventKind.UNDONE,
+        EventKind.CONFIRMED,
+    ]
+
+
+async def test_comments_are_events_with_a_length_limit(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+
+    note = await comment(session, target, MEMBER_3, "  Приказ по школе подписан  ", NOW)
+
+    assert (note.kind, note.text, note.user_id) == (
+        EventKind.COMMENTED,
+        "Приказ по школе подписан",
+        MEMBER_3,
+    )
+    with pytest.raises(InvalidInput):
+        await comment(session, target, MEMBER_3, "   ", NOW)
+    with pytest.raises(InvalidInput):
+        await comment(session, target, MEMBER_3, "я" * (COMMENT_MAX_LENGTH + 1), NOW)
+    assert await list_events(session, target) == (note,)
+
+
+async def test_the_audit_trail_only_grows(session: AsyncSession, world: World) -> None:
+    clock = FrozenClock(NOW)
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    history: list[tuple[EventInfo, ...]] = []
+
+    for step in (
+        lambda: confirm(session, target, MEMBER_3, clock.now()),
+        lambda: confirm(session, target, MEMBER_3, clock.now()),
+        lambda: comment(session, target, MEMBER_3, "сделано", clock.now()),
+        lambda: undo(session, target, MEMBER_3, clock.now()),
+        lambda: confirm(session, target, MEMBER_3, clock.now()),
+    ):
+        clock.advance(timedelta(minutes=1))
+        await step()
+        history.append(await list_events(session, target))
+
+    assert [len(events) for events in history] == [1, 1, 2, 3, 4]
+    for earlier, later in pairwise(history):
+        assert later[: len(earlier)] == earlier
+    row = await session.scalar(select(AssignmentEventRow).limit(1))
+    assert row is not None
+    row.text = "rewritten"
+    with pytest.raises(RuntimeError, match="append only"):
+        await session.flush()
+    await session.rollback()
+    await session.delete(row)
+    with pytest.raises(RuntimeError, match="append only"):
+        await session.flush()
+    await session.rollback()
+    assert await list_events(session, target) == history[-1]
+
+
+async def test_a_retired_assignment_cannot_be_confirmed(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    start, end = PLAN_YAML.index('      - code: "1.2"'), PLAN_YAML.index('      - code: "1.3"')
+    await sync_plan(session, load(PLAN_YAML[:start] + PLAN_YAML[end:]), NOW)
+
+    with pytest.raises(Conflict):
+        await confirm(session, target, MEMBER_3, NOW)
+    assert (await open_assignments_for_user(session, MEMBER_3, NOW)).total == 0
