@@ -3,7 +3,7 @@
 import argparse
 from collections.abc import Sequence
 
-from bot.commands import plans
+from bot.commands import plans, runtime
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,6 +12,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     plans.register(commands)
+    runtime.register(commands)
     return parser
 
 

@@ -1215,8 +1215,22 @@ class FakeTelegramServer:
             labels = [(b.get("text"), b.get("callback_data")) for b in buttons]
             msg = f"message {message_id} has no button data={data!r} text={text!r}: {labels}"
             raise AssertionError(msg)
+        return self._push_callback(user, current, str(chosen[0]["callback_data"]))
+
+    def forge_callback(self, user: FakeUser, message: Mapping[str, Any], data: str) -> JsonDict:
+        """A callback_query with any data on a bot message, as a hand-crafted client can send:
+        Telegram does not check that the message ever had such a button."""
+        chat_id = int(message["chat"]["id"])
+        current = self._messages.get(chat_id, {}).get(int(message["message_id"]))
+        if current is None:
+            msg = f"no message {message['message_id']} in chat {chat_id}"
+            raise AssertionError(msg)
+        return self._push_callback(user, current, data)
+
+    def _push_callback(self, user: FakeUser, current: JsonDict, callback_data: str) -> JsonDict:
+        chat_id = int(current["chat"]["id"])
+        message_id = int(current["message_id"])
         query_id = str(next(self._ids) * 7919 + 4_000_000_000)
-        callback_data = str(chosen[0]["callback_data"])
         self._callback_queries[query_id] = _CallbackQuery(
             query_id, chat_id, message_id, callback_data
         )

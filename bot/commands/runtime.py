@@ -1,0 +1,178 @@
+"""`roadmap-bot run | db | invite | units`: running the bot and administering it from a shell."""
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import load_data, run_forever
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.services.errors import DomainError
+from bot.services.invitations import create_invitation, deep_link
+from bot.services.types import Role
+from bot.services.units import add_unit, find_unit, list_units
+from storage.engine import create_engine, session_factory
+from storage.migrate import current_revision, downgrade, upgrade
+
+logger = logging.getLogger(__name__)
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    run = commands.add_parser("run", help="start the bot (long polling)")
+    run.set_defaults(handler=run_command)
+
+    db = commands.add_parser("db", help="database migrations")
+    db_actions = db.add_subparsers(dest="db_action", required=True, metavar="ACTION")
+    up = db_actions.add_parser("upgrade", help="apply migrations (default: to the newest)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_actions.add_parser("downgrade", help="revert migrations to a revision")
+    down.add_argument("revision")
+    db_actions.add_parser("current", help="print the current revision")
+    db.set_defaults(handler=db_command)
+
+    sync = commands.add_parser("sync", help="load the plan and directory files into the database")
+    sync.set_defaults(handler=sync_command)
+
+    invite = commands.add_parser("invite", help="create a single-use invitation link")
+    invite.add_argument("--role", choices=[r.value for r in Role if r is not Role.PUBLIC])
+    invite.add_argument("--plan", help="the plan of the unit (for --role member)")
+    invite.add_argument("--unit", help="the unit's name (for --role member)")
+    invite.add_argument("--bot-username", required=True, help="the bot's @username")
+    invite.set_defaults(handler=invite_command, role="member")
+
+    units = commands.add_parser("units", help="list or register units (schools, municipalities)")
+    unit_actions = units.add_subparsers(dest="units_action", required=True, metavar="ACTION")
+    unit_list = unit_actions.add_parser("list")
+    unit_list.add_argument("--plan")
+    unit_add = unit_actions.add_parser("add")
+    unit_add.add_argument("--plan", required=True)
+    unit_add.add_argument("--party", required=True, help="the category it belongs to, e.g. ОО")
+    unit_add.add_argument("--name", required=True, help="e.g. «МБОУ СОШ № 3»")
+    units.set_defaults(handler=units_command)
+
+
+def _settings(err: TextIO = sys.stderr) -> Settings | None:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=err)
+        return None
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def run_command(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    _configure_logging(settings)
+    run_forever(settings)
+    return 0
+
+
+def db_command(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    url = settings.database_url
+    if args.db_action == "upgrade":
+        asyncio.run(upgrade(url, args.revision))
+    elif args.db_action == "downgrade":
+        asyncio.run(downgrade(url, args.revision))
+    print(f"database at revision {asyncio.run(current_revision(url)) or 'base'}")
+    return 0
+
+
+async def _with_session(
+    settings: Settings, action: Callable[[AsyncSession], Awaitable[int]]
+) -> int:
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            try:
+                return await action(session)
+            except DomainError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+    finally:
+        await engine.dispose()
+
+
+def sync_command(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+
+    async def sync() -> int:
+        await upgrade(settings.database_url)
+        engine = create_engine(settings.database_url)
+        try:
+            report = await load_data(settings, session_factory(engine), SystemClock())
+        finally:
+            await engine.dispose()
+        for synced in report.synced:
+            print(
+                f"{synced.plan_id}: {len(synced.added)} added, {len(synced.updated)} updated, "
+                f"{len(synced.unchanged)} unchanged, {len(synced.disappeared)} disappeared"
+            )
+        for problem in report.problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        return 1 if report.problems else 0
+
+    return asyncio.run(sync())
+
+
+def invite_command(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    role = Role(args.role)
+    if role is Role.MEMBER and not (args.plan and args.unit):
+        print("error: a member invitation needs --plan and --unit", file=sys.stderr)
+        return 2
+
+    async def invite(session: AsyncSession) -> int:
+        unit_id = None
+        if role is Role.MEMBER:
+            unit_id = (await find_unit(session, args.plan, args.unit)).id
+        token, invitation = await create_invitation(
+            session,
+            role,
+            unit_id,
+            created_by=None,
+            now=SystemClock().now(),
+            ttl=settings.invitation_ttl,
+        )
+        print(deep_link(args.bot_username, token))
+        print(f"single use, expires {invitation.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
+        return 0
+
+    return asyncio.run(_with_session(settings, invite))
+
+
+def units_command(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+
+    async def units(session: AsyncSession) -> int:
+        if args.units_action == "add":
+            unit = await add_unit(session, args.plan, args.party, args.name, SystemClock().now())
+            print(f"{unit.plan_id}: {unit.name} ({', '.join(unit.parties)}) id={unit.id}")
+            return 0
+        for unit in await list_units(session, args.plan):
+            parties = ", ".join(unit.parties)
+            print(f"{unit.plan_id}\t{unit.id}\t{unit.kind}\t{unit.name}\t{parties}")
+        return 0
+
+    return asyncio.run(_with_session(settings, units))

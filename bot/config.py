@@ -1,0 +1,96 @@
+"""Settings from the environment and `.env`, created once in `main()` and passed down."""
+
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+Locale = Literal["ru", "en"]
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr
+    database_url: str = "sqlite+aiosqlite:///data/roadmap-bot.sqlite3"
+    plan_paths: Annotated[list[str], NoDecode] = ["data/plans/*.yaml"]
+    units_paths: Annotated[list[str], NoDecode] = ["data/directory/*.yaml"]
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    default_locale: Locale = "ru"
+    telegram_api_base: str | None = None
+    invitation_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    undo_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    page_size: int = Field(default=5, ge=1, le=20)
+    migrate_on_start: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("does not look like a token from @BotFather (123456:ABC…)")
+        return value
+
+    @field_validator("plan_paths", "units_paths", mode="before")
+    @classmethod
+    def _paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path.sqlite3 or postgresql+asyncpg://user@host/db"
+            )
+        return value
+
+    @field_validator("telegram_api_base", mode="before")
+    @classmethod
+    def _api_base(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # an empty line in .env means "not set"
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8081")
+        return value.rstrip("/") if value else None
+
+    @property
+    def invitation_ttl(self) -> timedelta:
+        return timedelta(hours=self.invitation_ttl_hours)
+
+    @property
+    def undo_window(self) -> timedelta:
+        return timedelta(minutes=self.undo_minutes)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, or a ConfigError naming the first bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if first["type"] == "missing":
+            raise ConfigError(f"{name} is not set (see .env.example)") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

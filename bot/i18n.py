@@ -1,0 +1,76 @@
+"""Translations from the gettext catalogs in data/locales, and locale-aware formatting.
+
+The `.po` files are the source of truth and are compiled in memory at start-up, so a deployment
+never runs with stale `.mo` files and there is no build step to forget.
+"""
+
+import gettext
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as gettext_
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "data" / "locales"
+DOMAIN = "messages"
+SUPPORTED_LOCALES = ("ru", "en")
+
+
+class CatalogError(RuntimeError):
+    pass
+
+
+def compile_catalog(po_path: Path, locale: str) -> gettext.GNUTranslations:
+    with po_path.open("rb") as source:
+        catalog = read_po(source, locale=locale, domain=DOMAIN)
+    problems = [
+        f"{po_path}:{message.lineno}: {error}"
+        for message, errors in catalog.check()
+        for error in errors
+    ]
+    if problems:
+        raise CatalogError("; ".join(problems))
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+class CatalogI18n(I18n):
+    """aiogram's I18n reading `.po` catalogs directly."""
+
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        # aiogram's `gettext` looks the instance up on I18n itself, and every subclass of its
+        # ContextInstanceMixin gets a context variable of its own: register on the base.
+        token = I18n.set_current(self)
+        try:
+            yield self
+        finally:
+            I18n.reset_current(token)
+
+    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
+        return {
+            locale: compile_catalog(self.path / locale / "LC_MESSAGES" / f"{DOMAIN}.po", locale)
+            for locale in SUPPORTED_LOCALES
+        }
+
+
+def create_i18n(default_locale: str, path: Path = LOCALES_DIR) -> CatalogI18n:
+    return CatalogI18n(path=path, default_locale=default_locale, domain=DOMAIN)
+
+
+def format_day(day: date, locale: str) -> str:
+    """«15 октября 2023 г.» / «October 15, 2023»."""
+    return format_date(day, format="long", locale=locale)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Plural-aware gettext under the name babel's extractor knows."""
+    return gettext_(singular, plural, n)

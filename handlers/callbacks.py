@@ -1,0 +1,48 @@
+"""Typed callback data. Prefixes carry a version: a changed layout never misreads old buttons."""
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+# Telegram rejects callback_data longer than 64 bytes; every class here stays far below.
+CALLBACK_DATA_LIMIT = 64
+
+
+class AssignmentAction(StrEnum):
+    OPEN = "o"
+    DONE = "d"
+    UNDO = "u"
+    COMMENT = "c"
+
+
+class AssignmentCb(CallbackData, prefix="a1"):
+    action: AssignmentAction
+    id: int
+    page: int = 0
+
+
+class MyPageCb(CallbackData, prefix="my1"):
+    page: int
+
+
+class LangCb(CallbackData, prefix="lg1"):
+    code: str
+
+
+class InviteRole(StrEnum):
+    MEMBER = "m"
+    STAFF = "s"
+    OPERATOR = "o"
+    ADMIN = "a"
+
+
+class InviteCb(CallbackData, prefix="iv1"):
+    role: InviteRole
+    plan: int = -1
+    unit: int = 0
+    page: int = 0
+
+
+class RevokeCb(CallbackData, prefix="rv1"):
+    membership: int
+    confirm: bool = False

@@ -1,0 +1,122 @@
+"""What users read: message texts built from service values, through the gettext catalogs."""
+
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import format_day, ngettext
+from bot.services.types import AssignmentStatus, AssignmentView, Page, Role, UserInfo
+
+TITLE_LIMIT = 1500
+MESSAGE_LIMIT = 4096
+SHORT_TITLE = 60
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    """Deadlines are days in the plan's own time zone, not in UTC."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def days(n: int) -> str:
+    return ngettext("{n} day", "{n} days", n).format(n=n)
+
+
+def clip(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def one_line(text: str, limit: int = SHORT_TITLE) -> str:
+    return clip(" ".join(text.split()), limit)
+
+
+def window_text(view: AssignmentView, locale: str) -> str:
+    end = format_day(view.window_end, locale)
+    if view.window_start is None or view.window_start == view.window_end:
+        return _("until {end}").format(end=end)
+    start = format_day(view.window_start, locale)
+    return _("from {start} to {end}").format(start=start, end=end)
+
+
+def deadline_state(view: AssignmentView, now: datetime) -> str:
+    today = local_today(now, view.plan_timezone)
+    left = (view.window_end - today).days
+    if left > 0:
+        return _("{days} left").format(days=days(left))
+    if left == 0:
+        return _("due today")
+    return _("overdue by {days}").format(days=days(-left))
+
+
+def role_name(role: Role) -> str:
+    return {
+        Role.ADMIN: _("administrator"),
+        Role.STAFF: _("ministry staff"),
+        Role.OPERATOR: _("hotline operator"),
+        Role.MEMBER: _("member of a unit"),
+        Role.PUBLIC: _("visitor"),
+    }[role]
+
+
+def assignment_card(
+    view: AssignmentView, now: datetime, locale: str, confirmed_by: UserInfo | None
+) -> str:
+    lines = [f"<b>{escape(view.task_code)}</b> · {escape(view.plan_id)}"]
+    if view.measure_title:
+        lines.append(f"<i>{escape(clip(view.measure_title, TITLE_LIMIT // 2))}</i>")
+    lines.append(escape(clip(view.task_title, TITLE_LIMIT)))
+    lines.append("")
+    if view.term_text:
+        lines.append(_("Term: {term}").format(term=escape(one_line(view.term_text, 300))))
+    label = f" ({escape(view.window_label)})" if view.window_label else ""
+    lines.append(_("Deadline: {window}").format(window=window_text(view, locale)) + label)
+    lines.append(_("Responsible: {unit}").format(unit=escape(view.unit_name)))
+    if view.status is AssignmentStatus.CONFIRMED and view.confirmed_at is not None:
+        when = format_day(local_today(view.confirmed_at, view.plan_timezone), locale)
+        who = escape(confirmed_by.full_name) if confirmed_by else "—"
+        lines.append(_("✅ Done on {day} ({who})").format(day=when, who=who))
+    else:
+        lines.append(_("⏳ Not done yet, {state}").format(state=deadline_state(view, now)))
+    return "\n".join(lines)
+
+
+def my_list(page: Page[AssignmentView], now: datetime, locale: str, page_size: int) -> str:
+    if page.total == 0:
+        return _("You have no open assignments. Well done!")
+    pages = (page.total + page_size - 1) // page_size
+    current = page.offset // page_size + 1
+    lines = [
+        _("Your assignments, nearest deadline first (page {current} of {pages}):").format(
+            current=current, pages=pages
+        ),
+        "",
+    ]
+    for number, view in enumerate(page.items, start=page.offset + 1):
+        mark = "✅" if view.status is AssignmentStatus.CONFIRMED else "▫️"
+        lines.append(
+            f"{number}. {mark} <b>{escape(view.task_code)}</b> — "
+            f"{window_text(view, locale)}, {deadline_state(view, now)}\n"
+            f"{escape(one_line(view.measure_title or view.task_title))}"
+            + (f" / {escape(one_line(view.task_title, 40))}" if view.measure_title else "")
+            + f"\n<i>{escape(view.unit_name)}</i>"
+        )
+    return "\n".join(lines)
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Telegram refuses texts over 4096 characters: cut long listings at line ends."""
+    chunks: list[str] = []
+    current = ""
+    for raw_line in text.split("\n"):
+        line = clip(raw_line, limit)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return chunks

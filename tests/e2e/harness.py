@@ -1,0 +1,173 @@
+"""The real bot (real aiogram, real HTTP, real database) against the fake Bot API server."""
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_telegram import FakeTelegramServer, FakeUser, RecordedCall
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Application, build_application
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.services.invitations import create_invitation
+from bot.services.types import Role
+from bot.services.units import find_unit
+
+PLAN_ID = "e2e-plan"
+# 09:00 in Vladivostok on 10 October 2023.
+START = datetime(2023, 10, 9, 23, 0, tzinfo=UTC)
+
+ADMIN = FakeUser(1000, "Анна", username="admin_anna")
+SCHOOL_3 = FakeUser(2003, "Ирина", username="school3")
+SCHOOL_7 = FakeUser(2007, "Олег", username="school7")
+OFFICIAL = FakeUser(2100, "Мария")
+PARENT = FakeUser(3001, "Пётр")
+
+PLAN_YAML = f"""\
+id: {PLAN_ID}
+title: План мероприятий для проверки
+authority: Управление образования
+order: {{number: "1", date: 2023-10-06}}
+region: Приморский край
+timezone: Asia/Vladivostok
+school_year: 2023/24
+directory:
+  people:
+    - name: Иванова А.А.
+  organisations:
+    - {{name: УО, kind: single}}
+    - {{name: ОО, kind: category, full_name: общеобразовательные организации}}
+sections:
+  - code: "1"
+    title: Раздел
+    measures:
+      - code: "1.1"
+        title: Проведение родительских собраний
+        term: до 20.10.2023
+        responsible: ОО
+      - code: "1.2"
+        title: Мониторинг сайтов школ
+        term: ноябрь 2023
+        responsible: УО, ОО
+      - code: "1.3"
+        title: Подготовка приказа
+        term: до 31.12.2023
+        responsible: Иванова А.А.
+"""
+
+UNITS_YAML = f"""\
+plan: {PLAN_ID}
+units:
+  - {{name: МБОУ СОШ № 3, parties: [ОО]}}
+  - {{name: МБОУ СОШ № 7, parties: [ОО]}}
+"""
+
+
+@dataclass
+class Harness:
+    server: FakeTelegramServer
+    app: Application
+    clock: FrozenClock
+    settings: Settings
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.app.sessions() as session:
+            yield session
+
+    async def invitation(self, role: Role, unit_name: str | None = None) -> str:
+        async with self.session() as session:
+            unit_id = (await find_unit(session, PLAN_ID, unit_name)).id if unit_name else None
+            token, _info = await create_invitation(
+                session, role, unit_id, created_by=ADMIN.id, now=self.clock.now()
+            )
+        return token
+
+    async def say(self, user: FakeUser, text: str, method: str = "sendMessage") -> RecordedCall:
+        """The user writes; returns the bot's first answer of that kind in the user's chat."""
+        since = len(self.server.calls)
+        self.server.send_text(user, text)
+        return await self.server.wait_for_call(
+            method, lambda call: call.chat_id == user.id, since=since
+        )
+
+    async def press(
+        self,
+        user: FakeUser,
+        message: dict[str, Any],
+        data: str | None = None,
+        *,
+        text: str | None = None,
+        forged: bool = False,
+    ) -> RecordedCall:
+        """The user presses a button; returns the bot's answerCallbackQuery."""
+        since = len(self.server.calls)
+        if forged:
+            assert data is not None
+            self.server.forge_callback(user, message, data)
+        else:
+            self.server.press_button(user, message, data, text=text)
+        return await self.server.wait_for_call("answerCallbackQuery", since=since)
+
+    async def settle(self) -> None:
+        """Let the bot finish the update it is on (edits come after the callback answer)."""
+        await asyncio.sleep(0.05)
+
+    def last(self, user: FakeUser) -> dict[str, Any]:
+        return self.server.last_message(user.id)
+
+    async def join(self, user: FakeUser, unit_name: str) -> None:
+        token = await self.invitation(Role.MEMBER, unit_name)
+        reply = await self.say(user, f"/start {token}")
+        assert unit_name in reply.params["text"]
+
+
+def link_token(text: str) -> str:
+    found = re.search(r"\?start=([A-Za-z0-9_-]+)", text)
+    assert found is not None, text
+    return found.group(1)
+
+
+@asynccontextmanager
+async def running_bot(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN_YAML, encoding="utf-8")
+    units = tmp_path / "units.yaml"
+    units.write_text(UNITS_YAML, encoding="utf-8")
+    async with FakeTelegramServer() as server:
+        server.add_chat(ADMIN.private_chat())
+        settings = Settings(
+            bot_token=server.token,
+            database_url=db_url,
+            plan_paths=[str(plan)],
+            units_paths=[str(units)],
+            admin_ids=frozenset({ADMIN.id}),
+            telegram_api_base=server.base_url,
+            _env_file=None,
+        )
+        clock = FrozenClock(START)
+        app = build_application(settings, clock)
+        report = await app.prepare()
+        assert report.problems == []
+        polling = asyncio.create_task(app.poll(report, handle_signals=False))
+        try:
+            await server.wait_until_polled()
+            yield Harness(server, app, clock, settings)
+        finally:
+            await app.dispatcher.stop_polling()
+            await polling
+            await app.close()
+
+
+@pytest.fixture
+async def bot(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The running bot, on SQLite and on PostgreSQL (`db_url` is parametrised)."""
+    async with running_bot(db_url, tmp_path) as harness:
+        yield harness
