@@ -24,4 +24,4 @@ RUN pip install --no-deps . \
 USER roadmap
 # Exec form: the bot is PID 1 and receives SIGTERM directly for a clean shutdown.
 ENTRYPOINT ["roadmap-bot"]
-CMD ["check", "data/plans/altai-gia-2024.yaml", "data/plans/spassk-dalny-gia-2024.yaml"]
+CMD ["run"]
