@@ -1,4 +1,4 @@
-"""`roadmap-bot run` as a real process: configuration errors, answering, a clean stop on SIGTERM."""
+"""`roadmap-bot run` as a real process: bad configuration, answering, a clean stop on SIGTERM."""
 
 import asyncio
 import os
