@@ -4,12 +4,21 @@ import argparse
 import json
 import sys
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
 
 from bot.plan.loader import LoadResult, load_plan
 from bot.plan.model import Diagnostic, Measure, Plan, Task
-from bot.reminders.policy import DEFAULT_POLICY, reminders_between
+from bot.reminders.calendar import WorkingCalendar
+from bot.reminders.policy import (
+    PlannedReminder,
+    ReminderKind,
+    ReminderSettings,
+    due_reminders,
+    ongoing_windows,
+    status_checks,
+    windows_for_task,
+)
 from bot.terms import SchoolYear, Window, parse_term, term_to_json
 
 
@@ -166,32 +175,80 @@ def run_preview(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             print(f"error: {diagnostic}", file=sys.stderr)
         return 1
     plan = result.plan
-    timeline: dict[date, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    tz, settings = plan.timezone, plan.reminder_settings
+    calendar = WorkingCalendar()
+    # every moment of the local days --from … --to (due_reminders excludes `after`)
+    after = datetime.combine(args.first, time.min, tz) - timedelta(microseconds=1)
+    until = datetime.combine(args.last + timedelta(days=1), time.min, tz) - timedelta(
+        microseconds=1
+    )
+    timeline: dict[date, dict[str, list[tuple[datetime, str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    undated = 0
     for task in plan.tasks():
         if isinstance(task, Measure) and task.items:
             continue  # a measure with sub-items is reminded through its items
-        for reminder in reminders_between(task.windows, args.first, args.last, DEFAULT_POLICY):
-            note = {
-                "opens": f"opens, due {reminder.window.end}",
-                "before": f"{reminder.days_left} days left, due {reminder.window.end}",
-                "due": "due today",
-            }[reminder.kind]
+        explicit = task.windows if task.windows_overridden else ()
+        windows = windows_for_task(task.term, explicit, plan.school_year, plan.events, None)
+        ongoing = ongoing_windows(task.term, explicit, plan.school_year)
+        undated += not windows and not ongoing
+        reminders = [
+            reminder
+            for window in windows
+            for reminder in due_reminders(window, tz, settings, calendar, after=after, until=until)
+        ] + [
+            reminder
+            for window in ongoing
+            for reminder in status_checks(window, tz, settings, calendar, after=after, until=until)
+        ]
+        for reminder in reminders:
+            line = (
+                f"{reminder.at.astimezone(tz):%H:%M} {reminder.kind:<12} {task.code} "
+                f"{_reminder_note(reminder)}: {_short(task.title)}"
+            )
             for party in task.parties or ("(no party)",):
-                timeline[reminder.day][party].append(f"{task.code} {note}: {_short(task.title)}")
+                timeline[reminder.local_day][party].append((reminder.at, line))
     print(
-        f"{plan.id}: reminders {args.first} – {args.last} ({plan.timezone.key}, "
-        f"days before due: {', '.join(map(str, DEFAULT_POLICY.days_before))}, and on the day)",
+        f"{plan.id}: reminders {args.first} – {args.last} ({tz.key}; {_describe(settings)})",
         file=out,
     )
+    if undated:
+        print(f"  {undated} tasks have no date yet (external terms, undeclared events)", file=out)
     if not timeline:
         print("  nothing is due in this period", file=out)
     for day in sorted(timeline):
         print(f"{day.isoformat()} {day:%a}", file=out)
         for party in sorted(timeline[day]):
             print(f"  {party}", file=out)
-            for line in timeline[day][party]:
+            for _, line in sorted(timeline[day][party]):
                 print(f"    {line}", file=out)
     return 0
+
+
+def _reminder_note(reminder: PlannedReminder) -> str:
+    due = f"due {reminder.deadline}"
+    match reminder.kind:
+        case ReminderKind.OPENS:
+            return f"opens, {due}"
+        case ReminderKind.BEFORE:
+            return f"{reminder.days_left} days left, {due}"
+        case ReminderKind.DUE:
+            return "due today" if reminder.days_left == 0 else f"{due} (a day off)"
+        case ReminderKind.OVERDUE:
+            return f"overdue by {-reminder.days_left} days (nudge {reminder.sequence}), {due}"
+        case _:
+            return f"monthly status check, runs until {reminder.deadline}"
+
+
+def _describe(settings: ReminderSettings) -> str:
+    before = "/".join(map(str, sorted(settings.days_before, reverse=True))) or "no"
+    return (
+        f"at {settings.send_time:%H:%M}, {before} days before and on the day, "
+        f"overdue every {settings.overdue_every_working_days} working days "
+        f"up to {settings.overdue_limit} times, "
+        f"quiet {settings.quiet_start:%H:%M}–{settings.quiet_end:%H:%M}"
+    )
 
 
 def _short(title: str, limit: int = 70) -> str:

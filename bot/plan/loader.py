@@ -1,9 +1,11 @@
 """Read a plan YAML file into a `Plan`, collecting errors and warnings with file and line."""
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,7 @@ from bot.plan.model import (
 )
 from bot.plan.parties import DuplicatePartyError, PartyDirectory, normalize_name
 from bot.plan.schema import MeasureDoc, PlanDoc, SectionDoc, WindowDoc
+from bot.reminders.policy import DEFAULT_SETTINGS, ReminderSettings
 from bot.terms import ParsedTerm, SchoolYear, Window, parse_term
 
 # libyaml is several times faster than the pure-Python parser; PyYAML wheels ship it.
@@ -96,17 +99,26 @@ def _duplicate_keys(node: yaml.Node) -> Iterable[tuple[int, str]]:
 
 
 class _Builder:
-    def __init__(self, file: str, doc: PlanDoc, nodes: _Nodes, directory: PartyDirectory) -> None:
+    def __init__(
+        self,
+        file: str,
+        doc: PlanDoc,
+        nodes: _Nodes,
+        directory: PartyDirectory,
+        reminder_defaults: ReminderSettings = DEFAULT_SETTINGS,
+    ) -> None:
         self.file = file
         self.doc = doc
         self.nodes = nodes
         self.directory = directory
+        self.reminder_defaults = reminder_defaults
         self.school_year = SchoolYear.parse(doc.school_year)
         self.diagnostics: list[Diagnostic] = []
         self.measures: list[Measure] = []
         self._code_lines: dict[str, int] = {}
         self._terms: dict[str, ParsedTerm] = {}
         self._warned: set[tuple[str | None, str]] = set()
+        self._events_used: set[str] = set()
 
     def error(self, path: Path_, code: str | None, message: str) -> None:
         self.diagnostics.append(
@@ -133,6 +145,8 @@ class _Builder:
             if match is not None:
                 coordinators.append(Coordinator(match, coordinator.role, coordinator.note))
         order = self.doc.order
+        settings = self._reminder_settings()
+        events = self._events()
         return Plan(
             id=self.doc.id,
             file=self.file,
@@ -146,6 +160,34 @@ class _Builder:
             directory=self.directory,
             sections=sections,
             measures=tuple(self.measures),
+            reminder_settings=settings,
+            events=events,
+        )
+
+    def _reminder_settings(self) -> ReminderSettings:
+        try:
+            settings = replace(self.reminder_defaults, **self.doc.reminders.overrides())
+        except ValueError as exc:
+            self.error(("reminders",), None, f"reminders: {exc}")
+            return self.reminder_defaults
+        if settings.is_quiet(settings.send_time):
+            self.warn(
+                ("reminders", "send_hour"),
+                None,
+                f"reminders: the send time {settings.send_time:%H:%M} is inside quiet hours "
+                f"{settings.quiet_start:%H:%M}–{settings.quiet_end:%H:%M}: reminders go out "
+                f"at {settings.quiet_end:%H:%M}",
+            )
+        return settings
+
+    def _events(self) -> Mapping[str, tuple[date, ...]]:
+        for slug in self.doc.events:
+            if slug not in self._events_used:
+                self.warn(
+                    ("events", slug), None, f'event "{slug}" is declared but no term uses it'
+                )
+        return MappingProxyType(
+            {slug: tuple(sorted(set(dates))) for slug, dates in self.doc.events.items()}
         )
 
     def _section(self, doc: SectionDoc, path: Path_, top: SectionDoc | None) -> Section:
@@ -254,9 +296,21 @@ class _Builder:
             if explicit is None:
                 for warning in parsed.warnings:
                     self.warn((*path, "term"), code, warning)
+                self._check_event(parsed, path, code)
         if explicit is not None:
             return parsed, tuple(Window(w.start, w.end) for w in explicit), True
         return parsed, parsed.windows if parsed is not None else (), False
+
+    def _check_event(self, parsed: ParsedTerm, path: Path_, code: str) -> None:
+        if parsed.event is None:
+            return
+        self._events_used.add(parsed.event)
+        if parsed.event not in self.doc.events:
+            self.warn(
+                (*path, "term"),
+                code,
+                f'event "{parsed.event}" is not declared: no reminders until a date is set',
+            )
 
     def _party(self, written: str, path: Path_, code: str | None) -> str | None:
         match = self.directory.resolve(written)
@@ -394,7 +448,25 @@ def _measure_code_at(data: Any, loc: Sequence[str | int]) -> str | None:
     return code
 
 
-def load_plan_text(text: str, file: str) -> LoadResult:
+def _clock_times(data: dict[str, Any], nodes: _Nodes) -> None:
+    """YAML 1.1 reads an unquoted 21:00 as the base-60 integer 1260: keep the text as written."""
+    reminders = data.get("reminders")
+    if not isinstance(reminders, dict):
+        return
+    for key in ("quiet_start", "quiet_end"):
+        node = nodes.node(("reminders", key))
+        if (
+            isinstance(reminders.get(key), int)
+            and isinstance(node, yaml.ScalarNode)
+            and ":" in node.value
+        ):
+            reminders[key] = node.value
+
+
+def load_plan_text(
+    text: str, file: str, *, reminder_defaults: ReminderSettings = DEFAULT_SETTINGS
+) -> LoadResult:
+    """Load a plan; `reminder_defaults` are what its `reminders:` settings are merged over."""
     result = LoadResult(file)
     loader = _Loader(text)
     try:
@@ -425,6 +497,7 @@ def load_plan_text(text: str, file: str) -> LoadResult:
             Diagnostic(file, 1, None, "a plan must be a mapping of fields", Severity.ERROR)
         )
         return result
+    _clock_times(data, nodes)
     try:
         doc = PlanDoc.model_validate(data)
     except ValidationError as exc:
@@ -437,7 +510,7 @@ def load_plan_text(text: str, file: str) -> LoadResult:
             Diagnostic(file, nodes.line(("directory",)), None, str(exc), Severity.ERROR)
         )
         return result
-    builder = _Builder(file, doc, nodes, directory)
+    builder = _Builder(file, doc, nodes, directory, reminder_defaults)
     _check_groups(builder)
     plan = builder.build()
     result.diagnostics.extend(builder.diagnostics)
@@ -460,10 +533,12 @@ def _check_groups(builder: _Builder) -> None:
             )
 
 
-def load_plan(path: Path | str) -> LoadResult:
+def load_plan(
+    path: Path | str, *, reminder_defaults: ReminderSettings = DEFAULT_SETTINGS
+) -> LoadResult:
     file = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return LoadResult(file, None, [Diagnostic(file, None, None, str(exc), Severity.ERROR)])
-    return load_plan_text(text, file)
+    return load_plan_text(text, file, reminder_defaults=reminder_defaults)

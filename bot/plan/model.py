@@ -1,13 +1,15 @@
 """The domain view of a loaded plan: what reminders, reports and the bot work with."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from bot.plan.parties import PartyDirectory
 from bot.plan.schema import CoordinatorRole
+from bot.reminders.policy import DEFAULT_SETTINGS, ReminderSettings
 from bot.terms import ParsedTerm, SchoolYear, TermKind, Window
 
 
@@ -102,6 +104,9 @@ class Plan:
     directory: PartyDirectory
     sections: tuple[Section, ...]
     measures: tuple[Measure, ...]
+    reminder_settings: ReminderSettings = DEFAULT_SETTINGS
+    # event slug → its dates in order, for relative terms («за 1 месяц до начала экзамена»)
+    events: Mapping[str, tuple[date, ...]] = field(default_factory=lambda: MappingProxyType({}))
     _by_code: dict[str, Task] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -4,9 +4,9 @@ These models describe the file as written; `bot.plan.loader` turns them into the
 """
 
 import re
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.reminders.policy import MAX_DAYS_BEFORE, MAX_OVERDUE_EVERY, MAX_OVERDUE_LIMIT
 from bot.terms import SchoolYear
 
 MEASURE_CODE_RE = re.compile(r"^[А-ЯA-Z]{0,2}\d+(\.\d+)*(/\d+)?$")
@@ -136,6 +137,55 @@ class SectionDoc(_Strict):
     sections: list["SectionDoc"] = Field(default_factory=list)
 
 
+class RemindersDoc(_Strict):
+    """Per-plan overrides of the reminder settings; a field left out keeps the global default."""
+
+    send_hour: Annotated[int, Field(ge=0, le=23)] | None = None
+    send_minute: Annotated[int, Field(ge=0, le=59)] | None = None
+    days_before: list[Annotated[int, Field(ge=1, le=MAX_DAYS_BEFORE)]] | None = None
+    notify_on_open: bool | None = None
+    notify_on_due_day: bool | None = None
+    overdue_every_working_days: Annotated[int, Field(ge=1, le=MAX_OVERDUE_EVERY)] | None = None
+    overdue_limit: Annotated[int, Field(ge=0, le=MAX_OVERDUE_LIMIT)] | None = None
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    skip_non_working_days: bool | None = None
+    ongoing_status_check: bool | None = None
+    ongoing_check_day: Annotated[int, Field(ge=1, le=31)] | None = None
+
+    @field_validator("days_before")
+    @classmethod
+    def _distinct(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("days_before must not repeat a day")
+        return value
+
+    @field_validator("quiet_start", "quiet_end", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        # pydantic reads a number as seconds since midnight; a plan means "HH:MM"
+        if isinstance(value, int | float):
+            raise ValueError('write a time as "HH:MM", e.g. "21:00"')
+        if isinstance(value, str) and re.fullmatch(r"\d:\d\d", value.strip()):
+            return f"0{value.strip()}"  # "8:00": pydantic wants two-digit hours
+        return value
+
+    def overrides(self) -> dict[str, Any]:
+        """The fields the plan sets, ready for `dataclasses.replace(ReminderSettings(), ...)`."""
+        values = self.model_dump(exclude_none=True)
+        if "days_before" in values:
+            values["days_before"] = tuple(values["days_before"])
+        return values
+
+
+EVENT_SLUG_RE = r"^[a-z][a-z0-9_]*$"
+EventSlug = Annotated[str, StringConstraints(pattern=EVENT_SLUG_RE)]
+
+
+def _event_dates(value: object) -> object:
+    return [value] if isinstance(value, date) else value
+
+
 class PlanDoc(_Strict):
     id: Annotated[str, StringConstraints(pattern=PLAN_ID_RE)]
     title: NonEmptyText
@@ -147,7 +197,25 @@ class PlanDoc(_Strict):
     source: str | None = None
     coordinators: list[CoordinatorDoc] = Field(default_factory=list)
     directory: DirectoryDoc = Field(default_factory=DirectoryDoc)
+    reminders: RemindersDoc = Field(default_factory=RemindersDoc)
+    events: dict[EventSlug, list[date]] = Field(default_factory=dict)
     sections: list[SectionDoc] = Field(min_length=1)
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _single_dates(cls, value: object) -> object:
+        """`essay: 2023-12-06` is a list of one date."""
+        if isinstance(value, dict):
+            return {slug: _event_dates(dates) for slug, dates in value.items()}
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _some_dates(cls, value: dict[str, list[date]]) -> dict[str, list[date]]:
+        for slug, dates in value.items():
+            if not dates:
+                raise ValueError(f'event "{slug}" needs at least one date')
+        return value
 
     @field_validator("timezone")
     @classmethod

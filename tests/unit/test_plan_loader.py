@@ -1,11 +1,13 @@
 """The plan loader: errors name file and line, warnings catch what a careful reader notices."""
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, time
 from pathlib import Path
 
 import pytest
 
 from bot.plan.loader import LoadResult, load_plan, load_plan_text
+from bot.reminders.policy import DEFAULT_SETTINGS
 from bot.terms import TermKind
 
 FILE = "plans/test.yaml"
@@ -217,3 +219,155 @@ def test_not_a_plan_at_all(text: str) -> None:
 
     assert result.plan is None
     assert result.errors
+
+
+# ------------------------------------------------------------ reminders and events
+
+
+def with_top_level(block: str, text: str = VALID_PLAN) -> str:
+    """The plan with `block` (top-level YAML keys) written just before its sections."""
+    return text.replace("\nsections:\n", f"\n{block}sections:\n", 1)
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+RELATIVE_MEASURE = """\
+      - code: "1.3"
+        title: Третье
+        term: за 1 месяц до начала экзамена
+        responsible: Рязанов М.А.
+"""
+
+
+def with_relative_measure(text: str) -> str:
+    return text.replace('      - code: "2.1"\n', RELATIVE_MEASURE + '      - code: "2.1"\n', 1)
+
+
+def test_plan_without_reminder_settings_gets_the_defaults() -> None:
+    plan = load(VALID_PLAN).plan
+
+    assert plan is not None
+    assert plan.reminder_settings == DEFAULT_SETTINGS
+    assert dict(plan.events) == {}
+
+
+def test_reminder_settings_are_merged_over_the_defaults() -> None:
+    text = with_top_level(
+        "reminders:\n"
+        "  send_hour: 10\n"
+        "  send_minute: 30\n"
+        "  days_before: [7, 2]\n"
+        "  overdue_limit: 5\n"
+        "  quiet_start: 22:00\n"  # YAML 1.1 reads this as the base-60 number 1320
+        "  quiet_end: 7:00\n"
+        "  ongoing_status_check: false\n"
+    )
+
+    result = load(text)
+
+    assert result.errors == []
+    assert result.plan is not None
+    assert result.plan.reminder_settings == replace(
+        DEFAULT_SETTINGS,
+        send_hour=10,
+        send_minute=30,
+        days_before=(7, 2),
+        overdue_limit=5,
+        quiet_start=time(22, 0),
+        quiet_end=time(7, 0),
+        ongoing_status_check=False,
+    )
+
+
+def test_plan_settings_are_merged_over_the_given_global_defaults() -> None:
+    defaults = replace(DEFAULT_SETTINGS, send_hour=10, overdue_limit=1)
+    text = with_top_level('reminders:\n  send_minute: 15\n  quiet_end: "07:00"\n')
+
+    plan = load_plan_text(text, FILE, reminder_defaults=defaults).plan
+
+    assert plan is not None
+    settings = plan.reminder_settings
+    assert (settings.send_time, settings.overdue_limit) == (time(10, 15), 1)
+    assert settings.quiet_end == time(7, 0)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("send_hour: 24", "less than or equal to 23"),
+        ("days_before: [3, 3]", "days_before must not repeat a day"),
+        ("days_before: [0]", "greater than or equal to 1"),
+        ("overdue_limit: 21", "less than or equal to 20"),
+        ("overdue_every_working_days: 0", "greater than or equal to 1"),
+        ("quiet_start: 21", 'write a time as "HH:MM"'),
+        ("quiet_end: 25:00", "valid time"),
+        ("snooze: 5", 'unknown field "snooze"'),
+    ],
+)
+def test_invalid_reminder_settings_are_errors_on_their_line(setting: str, message: str) -> None:
+    text = with_top_level(f"reminders:\n  notify_on_open: true\n  {setting}\n")
+
+    result = load(text)
+
+    assert result.plan is None
+    [error] = result.errors
+    assert message in error.message
+    assert error.line == line_of(text, setting)
+
+
+def test_send_time_inside_quiet_hours_is_a_warning() -> None:
+    text = with_top_level("reminders:\n  send_hour: 22\n")
+
+    result = load(text)
+
+    assert result.errors == []
+    [warning] = [w for w in result.warnings if "quiet hours" in w.message]
+    assert warning.line == line_of(text, "send_hour: 22")
+    assert "22:00 is inside quiet hours 21:00–08:00" in warning.message
+
+
+def test_events_are_loaded_in_date_order() -> None:
+    text = with_relative_measure(
+        with_top_level("events:\n  exam: [2024-05-28, 2024-05-23]\n  essay: 2023-12-06\n")
+    )
+
+    result = load(text)
+
+    assert result.errors == []
+    assert result.plan is not None
+    assert dict(result.plan.events) == {
+        "exam": (date(2024, 5, 23), date(2024, 5, 28)),
+        "essay": (date(2023, 12, 6),),
+    }
+    assert not any("is not declared" in w.message for w in result.warnings)
+    [unused] = [w for w in result.warnings if "no term uses it" in w.message]
+    assert unused.line == line_of(text, "essay:")
+    assert unused.message == 'event "essay" is declared but no term uses it'
+
+
+def test_relative_term_with_an_undeclared_event_is_a_warning() -> None:
+    text = with_relative_measure(VALID_PLAN)
+
+    result = load(text)
+
+    assert result.errors == []
+    [warning] = [w for w in result.warnings if "is not declared" in w.message]
+    assert (warning.code, warning.line) == ("1.3", line_of(text, "за 1 месяц до начала экзамена"))
+    assert warning.message == 'event "exam" is not declared: no reminders until a date is set'
+
+
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        ("events:\n  exam: []\n", 'event "exam" needs at least one date'),
+        ("events:\n  Экзамен: 2024-05-23\n", "should match pattern"),
+        ("events:\n  exam: [23.05.2024]\n", "valid date"),
+    ],
+)
+def test_invalid_events_are_errors(events: str, message: str) -> None:
+    result = load(with_top_level(events))
+
+    assert result.plan is None
+    assert any(message in e.message for e in result.errors), [e.message for e in result.errors]
