@@ -1,9 +1,11 @@
 """The `roadmap-bot` command line."""
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 
-from bot.commands import plans, runtime
+from bot.commands import faq, plans, runtime
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,10 +15,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     plans.register(commands)
     runtime.register(commands)
+    faq.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    exit_code: int = args.handler(args)
+    try:
+        exit_code: int = args.handler(args)
+    except BrokenPipeError:
+        # `roadmap-bot preview … | head`: the reader left; stop quietly like other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return exit_code

@@ -1,0 +1,295 @@
+"""The FAQ data: the bundled file's content, loader errors, regional facts, review dates."""
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.faq import (
+    Audience,
+    Faq,
+    FaqEntry,
+    FaqError,
+    hotline_facts,
+    load_faq,
+    load_faqs,
+    looks_like_complaint,
+)
+from bot.faq.model import PLACEHOLDER_RE
+
+MIN_ENTRIES = 50
+CHECKED_ON = date(2026, 11, 23)
+# Federal facts an answer may state; anything regional comes from a {hotline.*} placeholder.
+FEDERAL_PHONES = {"8-800-2000-122"}  # Детский телефон доверия
+FEDERAL_SITES = {"fipi.ru", "obrnadzor.gov.ru", "checkege.rustest.ru"}
+PHONE_RE = re.compile(r"(?:\+7|8)[\s(-]*\d{3}[\s)-]*\d{3,4}[\s-]*\d{2,3}[\s-]*\d{2,3}")
+SITE_RE = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:ru|рф|org|com|gov)\b")
+
+HOTLINE = {
+    "phone": "8 (3852) 00-00-00",
+    "hours": "пн–пт 9:00–18:00",
+    "registration_places": "отделы образования районов",
+}
+
+VALID_ENTRY = """\
+  - id: {id}
+    topic: results
+    audience: both
+    question: Когда будут результаты?
+    alternatives:
+      - Сколько ждать баллы?
+    answer: Смотрите {{hotline.results_website}}.
+    source: Порядок ГИА-11 (приказ № 233/552)
+    actual_on: 2026-11-23
+    review_by: {review_by}
+"""
+HEADER = """\
+version: 1
+topics: {results: Результаты}
+placeholders:
+  results_website: на сайте РЦОИ
+entries:
+"""
+
+
+def write_faq(tmp_path: Path, body: str, name: str = "faq.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def valid_faq(entry_id: str = "results-when", review_by: str = "2027-09-01") -> str:
+    return HEADER + VALID_ENTRY.format(id=entry_id, review_by=review_by)
+
+
+@pytest.fixture(scope="module")
+def faq() -> Faq:
+    return load_faq()
+
+
+def test_bundled_faq_covers_the_asked_topics(faq: Faq) -> None:
+    assert len(faq.entries) >= MIN_ENTRIES
+    assert {entry.topic for entry in faq.entries} == set(faq.topics)
+    assert {entry.audience for entry in faq.entries} == set(Audience)
+    for required in ("registration", "essay", "interview", "appeals", "retakes", "gve_ovz"):
+        assert sum(entry.topic == required for entry in faq.entries) >= 2, required
+
+
+def test_bundled_entries_carry_source_and_dates(faq: Faq) -> None:
+    for entry in faq.entries:
+        assert len(entry.alternatives) >= 3, entry.id
+        assert entry.actual_on == CHECKED_ON, entry.id
+        assert entry.review_by > entry.actual_on, entry.id
+        assert entry.source, entry.id
+    sources = " ".join(entry.source for entry in faq.entries)
+    assert "232/551" in sources
+    assert "233/552" in sources
+
+
+def test_bundled_answers_state_no_regional_fact(faq: Faq) -> None:
+    for entry in faq.entries:
+        assert set(PHONE_RE.findall(entry.answer)) <= FEDERAL_PHONES, entry.id
+        assert set(SITE_RE.findall(entry.answer)) <= FEDERAL_SITES, entry.id
+        assert entry.placeholders() <= faq.fallbacks.keys(), entry.id
+
+
+def test_bundled_answers_render_without_braces_with_or_without_facts(faq: Faq) -> None:
+    for entry in faq.entries:
+        for facts in ({}, HOTLINE):
+            rendered = faq.render(entry.id, facts)
+            assert "{" not in rendered, entry.id
+            assert "}" not in rendered, entry.id
+
+
+def test_the_appeal_deadlines_are_stated(faq: Faq) -> None:
+    violation = faq.entry("appeal-procedure-violation").answer
+    scores = faq.entry("appeal-scores").answer
+    assert "не покидая ППЭ" in violation
+    assert "двух рабочих дней" in scores
+    assert "1 марта" in faq.entry("gia9-registration").answer
+    assert "1 февраля" in faq.entry("gia11-registration").answer
+
+
+def test_placeholders_are_filled_from_the_hotline_facts(faq: Faq) -> None:
+    rendered = faq.render("hotline-contacts", HOTLINE)
+    assert "8 (3852) 00-00-00" in rendered
+    assert "пн–пт 9:00–18:00" in rendered
+
+
+def test_a_missing_fact_says_where_to_find_it(faq: Faq) -> None:
+    rendered = faq.render("hotline-contacts", {"hours": "круглосуточно"})
+    assert faq.fallbacks["phone"] in rendered
+    assert "круглосуточно" in rendered
+    assert faq.render("hotline-contacts", {"phone": "  "}) == faq.render("hotline-contacts")
+    assert not PLACEHOLDER_RE.search(faq.render("hotline-contacts"))
+
+
+def test_the_complaint_note_names_where_official_appeals_go(faq: Faq) -> None:
+    assert faq.fallbacks["official_appeals"] in faq.render_note("complaint")
+    note = faq.render_note("complaint", {"official_appeals": "приёмная министерства, ул. Мира, 1"})
+    assert "приёмная министерства, ул. Мира, 1" in note
+
+
+def test_hotline_facts_from_a_plan_section() -> None:
+    raw = {
+        "phone": 88002000000,
+        "registration_places": ["МОУО города", " ", "школы района"],
+        "hours": None,
+        "website": "  ",
+    }
+    assert hotline_facts(raw) == {
+        "phone": "88002000000",
+        "registration_places": "МОУО города; школы района",
+    }
+    assert hotline_facts(None) == {}
+    assert hotline_facts(["not", "a", "mapping"]) == {}
+
+
+def test_entries_due_for_review() -> None:
+    def entry(entry_id: str, review_by: date) -> FaqEntry:
+        return FaqEntry(
+            id=entry_id,
+            question="?",
+            alternatives=("?",),
+            answer="!",
+            topic="results",
+            audience=Audience.BOTH,
+            source="Порядок",
+            actual_on=date(2026, 1, 1),
+            review_by=review_by,
+        )
+
+    faq = Faq(
+        entries=(
+            entry("later", date(2027, 9, 1)),
+            entry("soon", date(2027, 2, 1)),
+            entry("first", date(2027, 1, 15)),
+        )
+    )
+    assert faq.entries_due_for_review(date(2027, 2, 1)) == [faq.entry("first")]
+    assert [e.id for e in faq.entries_due_for_review(date(2027, 2, 2))] == ["first", "soon"]
+    assert len(faq.entries_due_for_review(date(2027, 9, 2))) == 3
+
+
+def test_bundled_faq_is_not_due_when_written(faq: Faq) -> None:
+    assert faq.entries_due_for_review(CHECKED_ON) == []
+    last = max(entry.review_by for entry in faq.entries)
+    assert len(faq.entries_due_for_review(date(last.year + 1, 1, 1))) == len(faq.entries)
+
+
+def test_a_valid_file_loads(tmp_path: Path) -> None:
+    faq = load_faq(write_faq(tmp_path, valid_faq()))
+    assert faq.ids == ["results-when"]
+    assert faq.render("results-when") == "Смотрите на сайте РЦОИ."
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            valid_faq().replace("    question: Когда будут результаты?\n", ""),
+            'entry "results-when": question: required field is missing',
+        ),
+        (
+            valid_faq().replace("audience: both", "audience: gia10"),
+            'entry "results-when": audience: Input should be',
+        ),
+        (
+            valid_faq().replace("topic: results", "topic: money"),
+            'entry "results-when": topic "money" is not listed in "topics"',
+        ),
+        (
+            valid_faq().replace("{hotline.results_website}", "{hotline.phone}"),
+            'entry "results-when": no fallback for placeholder {hotline.phone}',
+        ),
+        (
+            valid_faq(review_by="2026-01-01"),
+            'entry "results-when": review_by 2026-01-01 must come after actual_on 2026-11-23',
+        ),
+        (
+            valid_faq().replace("    source: Порядок", "    sourse: Порядок"),
+            'entry "results-when": sourse: unknown field',
+        ),
+        (
+            valid_faq().replace("id: results-when", "id: Results When"),
+            'entry "Results When": id: String should match pattern',
+        ),
+        (
+            valid_faq() + VALID_ENTRY.format(id="results-when", review_by="2027-09-01"),
+            'entry "results-when": the id is used more than once',
+        ),
+        (
+            valid_faq().replace("{hotline.results_website}", "{hotline.results_website"),
+            'entry "results-when": answer has a brace',
+        ),
+        (
+            HEADER.replace("version: 1", "version: 2")
+            + VALID_ENTRY.format(id="a", review_by="2027-09-01"),
+            "version: Input should be 1",
+        ),
+        ("version: 1\ntopics: {a: A}\nentries: [\n", "line 4: not valid YAML"),
+        (valid_faq() + "synonyms: missing.yaml\n", "synonyms file"),
+    ],
+)
+def test_loader_errors_name_the_file_and_the_entry(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    path = write_faq(tmp_path, body)
+    with pytest.raises(FaqError) as caught:
+        load_faq(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_an_entry_without_an_id_is_named_by_its_position(tmp_path: Path) -> None:
+    body = valid_faq() + VALID_ENTRY.format(id="x", review_by="2027-09-01").replace(
+        "  - id: x\n    topic", "  - topic"
+    )
+    with pytest.raises(FaqError, match=r"entry #2 \(no id\): id: required field is missing"):
+        load_faq(write_faq(tmp_path, body))
+
+
+def test_a_missing_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(FaqError, match="cannot read the file"):
+        load_faq(tmp_path / "nope.yaml")
+
+
+def test_several_files_merge_and_ids_must_not_clash(tmp_path: Path) -> None:
+    first = write_faq(tmp_path, valid_faq("results-when"), "a.yaml")
+    second = write_faq(tmp_path, valid_faq("results-where"), "b.yaml")
+    assert load_faqs([first, second]).ids == ["results-when", "results-where"]
+    clash = write_faq(tmp_path, valid_faq("results-when"), "c.yaml")
+    with pytest.raises(FaqError, match=r'entry "results-when" is also in'):
+        load_faqs([first, clash])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Прошу принять меры! Организатор кричал на детей",
+        "Обращаюсь к министру образования: разберитесь со школой №5",
+        "Я напишу жалобу в прокуратуру",
+        "требую разобраться и наказать виновных",
+        "это нарушение прав ребёнка, подам в суд",
+        "хочу пожаловаться на директора",
+        "официальное заявление: в ППЭ не работали камеры",
+    ],
+)
+def test_formal_complaints_are_recognised(text: str) -> None:
+    assert looks_like_complaint(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "как подать апелляцию о несогласии с баллами",
+        "можно ли пожаловаться на баллы за ОГЭ",
+        "не согласен с результатом, что делать",
+        "когда будут результаты ЕГЭ",
+        "министерство образования выложило расписание?",
+        "",
+    ],
+)
+def test_ordinary_questions_are_not_complaints(text: str) -> None:
+    assert not looks_like_complaint(text)
