@@ -3,8 +3,12 @@
 import asyncio
 import glob
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -17,20 +21,33 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.faq.loader import FaqError, load_faqs
+from bot.faq.model import Faq
+from bot.hotline.faq import FaqService
 from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, StoredLocaleMiddleware, UserMiddleware
 from bot.plan.loader import load_plan
+from bot.reminders.ratelimit import RateLimiter
+from bot.reminders.tick import DeliverySettings, TickReport, run_tick
 from bot.services.errors import DomainError
-from bot.services.plans import SyncReport, sync_plan
+from bot.services.hotline import drafts
+from bot.services.plans import SyncReport, list_plan_ids, sync_plan
+from bot.services.reminders import schedule_reminders
 from bot.services.units import load_units_file
 from handlers import build_router
+from handlers.desk import OperatorsDesk
 from handlers.errors import DomainErrorMiddleware
+from handlers.hotline import remind_waiting_askers
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
+from storage.models_hotline import DraftStatus
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +56,7 @@ logger = logging.getLogger(__name__)
 class StartupReport:
     synced: list[SyncReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    hotline_facts: dict[str, str] = field(default_factory=dict)
 
 
 def expand_paths(patterns: Sequence[str]) -> list[Path]:
@@ -67,7 +85,11 @@ async def load_data(
         async with sessions() as session:
             synced = await sync_plan(session, result.plan, clock.now())
             await session.commit()
+            await schedule_reminders(session, synced.plan_id, clock.now())
         report.synced.append(synced)
+        chosen = settings.hotline_plan in (None, result.plan.id)
+        if chosen and result.plan.hotline and not report.hotline_facts:
+            report.hotline_facts = dict(result.plan.hotline)
         if synced.disappeared:
             report.problems.append(
                 f"{path}: measures no longer in the file (history kept): "
@@ -112,7 +134,9 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(UserMiddleware(settings.admin_ids, clock))
     dispatcher.update.outer_middleware(StoredLocaleMiddleware(i18n))
     dispatcher.update.outer_middleware(DomainErrorMiddleware())
-    dispatcher.include_router(build_router())
+    dispatcher["hours"] = settings.hotline_schedule()
+    dispatcher["questions_per_hour"] = settings.hotline_questions_per_hour
+    dispatcher.include_router(build_router(settings.hotline_chat_id))
     return dispatcher
 
 
@@ -121,6 +145,7 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
         with i18n.context(), i18n.use_locale(locale):
             commands = [
                 BotCommand(command="my", description=_("My assignments")),
+                BotCommand(command="upcoming", description=_("Coming reminders")),
                 BotCommand(command="help", description=_("What this bot can do")),
                 BotCommand(command="lang", description=_("Language")),
             ]
@@ -143,6 +168,11 @@ async def tell_admins(bot: Bot, admin_ids: frozenset[int], problems: Sequence[st
             logger.warning("could not tell admin %s about plan problems: %s", admin_id, error)
 
 
+def worker_name() -> str:
+    """Who claimed an outbox row: unique per process, readable in the database."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 @dataclass(slots=True)
 class Application:
     settings: Settings
@@ -151,6 +181,79 @@ class Application:
     bot: Bot
     dispatcher: Dispatcher
     clock: Clock
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    worker_id: str = field(default_factory=worker_name)
+    _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickReport:
+        """One reminder tick: what the scheduler runs, and `roadmap-bot tick` too."""
+        async with self._ticking:
+            report = await run_tick(
+                self.sessions,
+                self.bot,
+                now or self.clock.now(),
+                worker_id=self.worker_id,
+                limiter=self.limiter,
+                settings=DeliverySettings.from_settings(self.settings),
+                i18n=self.dispatcher["i18n"],
+                dry_run=dry_run,
+                stop=self._stopping,
+            )
+        if report.released or report.messages or report.retried or report.failed:
+            logger.info(
+                "tick: %d released, %d messages (%d reminders), %d retried, %d failed, "
+                "%d uncertain, %d folded, %d cancelled",
+                report.released,
+                report.messages,
+                report.delivered,
+                report.retried,
+                report.failed,
+                report.uncertain,
+                report.folded,
+                report.cancelled,
+            )
+        return report
+
+    async def reschedule(self) -> None:
+        """Daily: new overdue nudges and status checks, and whatever the last sync missed."""
+        now = self.clock.now()
+        async with self.sessions() as session:
+            for plan_id in await list_plan_ids(session):
+                await schedule_reminders(session, plan_id, now)
+
+    def scheduler(self) -> AsyncIOScheduler:
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=self.settings.tick_seconds, timezone=UTC),
+            id="reminders-tick",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.add_job(
+            self.reschedule,
+            CronTrigger(hour=0, minute=30, timezone=UTC),
+            id="reminders-daily",
+            max_instances=1,
+            coalesce=True,
+        )
+        if self.settings.hotline_chat_id is not None:
+            scheduler.add_job(
+                self.hotline_tick,
+                IntervalTrigger(minutes=5, timezone=UTC),
+                id="hotline-waiting",
+                max_instances=1,
+                coalesce=True,
+            )
+        scheduler.add_job(
+            self.review_faq,
+            CronTrigger(hour=3, minute=0, timezone=UTC),
+            id="faq-review",
+            max_instances=1,
+            coalesce=True,
+        )
+        return scheduler
 
     async def prepare(self) -> StartupReport:
         if self.settings.migrate_on_start:
@@ -165,16 +268,71 @@ class Application:
                 len(synced.unchanged),
                 len(synced.disappeared),
             )
+        await self._load_faq(report)
         for problem in report.problems:
             logger.error("%s", problem)
         return report
+
+    async def _load_faq(self, report: StartupReport) -> None:
+        """The hotline's FAQ with the drafts admins approved; a broken FAQ file leaves an empty
+        FAQ (every question goes to an operator) and a problem for the admins."""
+        try:
+            faq = load_faqs(expand_paths(self.settings.faq_paths))
+        except FaqError as error:
+            report.problems.append(str(error))
+            faq = Faq(entries=())
+        service = FaqService(faq, report.hotline_facts, self.clock.now().date())
+        async with self.sessions() as session:
+            approved = await drafts(session, DraftStatus.APPROVED)
+        service.add_approved_many([(d.id, d.question, d.answer) for d in approved])
+        overdue = service.due_for_review(self.clock.now().date())
+        if overdue:
+            report.problems.append(
+                "FAQ entries past their review date: " + ", ".join(e.id for e in overdue)
+            )
+        self.dispatcher["faq"] = service
+        self.dispatcher["faq_sink"] = service
+
+    async def hotline_tick(self) -> None:
+        """Tell askers whose question waits longer than the operators should take."""
+        await remind_waiting_askers(
+            self.sessions,
+            self.bot,
+            hours=self.settings.hotline_schedule(),
+            answer_within=timedelta(minutes=self.settings.hotline_answer_minutes),
+            now=self.clock.now(),
+            i18n=self.dispatcher["i18n"],
+        )
+
+    async def review_faq(self) -> None:
+        """Daily: FAQ entries past their review date are flagged to the admins."""
+        service: FaqService = self.dispatcher["faq"]
+        overdue = service.due_for_review(self.clock.now().date())
+        if overdue:
+            await tell_admins(
+                self.bot,
+                self.settings.admin_ids,
+                [f"FAQ entry {e.id}: review was due {e.review_by:%d.%m.%Y}" for e in overdue],
+            )
 
     async def poll(self, report: StartupReport, *, handle_signals: bool = True) -> None:
         """Long polling; with handle_signals, SIGINT and SIGTERM stop it cleanly."""
         i18n: I18n = self.dispatcher["i18n"]
         await set_commands(self.bot, i18n)
         await tell_admins(self.bot, self.settings.admin_ids, report.problems)
-        await self.dispatcher.start_polling(self.bot, handle_signals=handle_signals)
+        # TICK_SECONDS=0: no in-process ticks, `roadmap-bot tick` runs from cron instead.
+        scheduler = self.scheduler() if self.settings.tick_seconds else None
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            await self.dispatcher.start_polling(self.bot, handle_signals=handle_signals)
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            # A tick under way finishes the digest it is sending and gives back the rest.
+            self._stopping.set()
+            async with self._ticking:
+                pass
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -186,12 +344,19 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     i18n = create_i18n(settings.default_locale)
+    bot = build_bot(settings)
+    dispatcher = build_dispatcher(settings, sessions, i18n, clock)
+    dispatcher["desk"] = (
+        OperatorsDesk(bot, settings.hotline_chat_id, forum=settings.hotline_forum)
+        if settings.hotline_chat_id is not None
+        else None
+    )
     return Application(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        bot=build_bot(settings),
-        dispatcher=build_dispatcher(settings, sessions, i18n, clock),
+        bot=bot,
+        dispatcher=dispatcher,
         clock=clock,
     )
 

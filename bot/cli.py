@@ -5,7 +5,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.commands import faq, plans, runtime
+from bot.commands import faq, plans, reminders, report, runtime
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,8 @@ def build_parser() -> argparse.ArgumentParser:
     plans.register(commands)
     runtime.register(commands)
     faq.register(commands)
+    report.register(commands)
+    reminders.register(commands)
     return parser
 
 

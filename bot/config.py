@@ -3,9 +3,12 @@
 import re
 from datetime import timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.hotline.hours import HotlineHours
 
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 Locale = Literal["ru", "en"]
@@ -31,6 +34,16 @@ class Settings(BaseSettings):
     undo_minutes: int = Field(default=15, ge=1, le=24 * 60)
     page_size: int = Field(default=5, ge=1, le=20)
     migrate_on_start: bool = True
+    tick_seconds: int = Field(default=60, ge=0, le=3600)
+    faq_paths: Annotated[list[str], NoDecode] = ["data/faq/*.yaml"]
+    hotline_chat_id: int | None = None
+    hotline_plan: str | None = None
+    hotline_forum: bool = False
+    hotline_hours: str = "09:00-18:00"
+    hotline_weekdays: str = "1-5"
+    hotline_timezone: str = "Europe/Moscow"
+    hotline_answer_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    hotline_questions_per_hour: int = Field(default=10, ge=1, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("bot_token")
@@ -40,7 +53,7 @@ class Settings(BaseSettings):
             raise ValueError("does not look like a token from @BotFather (123456:ABC…)")
         return value
 
-    @field_validator("plan_paths", "units_paths", mode="before")
+    @field_validator("plan_paths", "units_paths", "faq_paths", mode="before")
     @classmethod
     def _paths(cls, value: object) -> object:
         if isinstance(value, str):
@@ -74,6 +87,26 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8081")
         return value.rstrip("/") if value else None
 
+    @field_validator("hotline_chat_id", "hotline_plan", mode="before")
+    @classmethod
+    def _optional_id(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _hotline_hours(self) -> "Settings":
+        self.hotline_schedule()  # fail at start-up, not at the first question
+        return self
+
+    def hotline_schedule(self) -> HotlineHours:
+        try:
+            return HotlineHours.parse(
+                self.hotline_hours, self.hotline_weekdays, self.hotline_timezone
+            )
+        except (ValueError, ZoneInfoNotFoundError) as error:
+            raise ValueError(
+                f"HOTLINE_HOURS / HOTLINE_WEEKDAYS / HOTLINE_TIMEZONE: {error}"
+            ) from None
+
     @property
     def invitation_ttl(self) -> timedelta:
         return timedelta(hours=self.invitation_ttl_hours)
@@ -93,4 +126,4 @@ def load_settings(**overrides: object) -> Settings:
         if first["type"] == "missing":
             raise ConfigError(f"{name} is not set (see .env.example)") from None
         message = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {message}") from None
+        raise ConfigError(f"{name}: {message}" if first["loc"] else message) from None

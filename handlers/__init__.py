@@ -2,16 +2,30 @@
 
 from aiogram import Router
 
-from handlers import admin, assignments, common, errors, start
+from handlers import (
+    admin,
+    assignments,
+    common,
+    control,
+    errors,
+    hotline,
+    operators,
+    reminders,
+    start,
+)
 
 
-def build_router() -> Router:
+def build_router(operators_chat_id: int | None = None) -> Router:
     root = Router(name="root")
     root.include_routers(
         errors.create_router(),
         start.create_router(),
         admin.create_router(),
         assignments.create_router(),
+        reminders.create_router(),
+        control.create_router(),  # /overdue, /progress, /measure, /coverage, /report
+        operators.create_router(operators_chat_id),  # before the hotline: the desk is a chat too
+        hotline.create_router(),  # free text in private chats: questions for the hotline
         common.create_router(),  # /help, /lang and the catch-alls: keep last
     )
     return root

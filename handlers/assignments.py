@@ -24,8 +24,8 @@ from bot.services.assignments import (
 )
 from bot.services.members import get_user, units_of
 from bot.services.types import AssignmentView, UserInfo
-from handlers.callbacks import AssignmentAction, AssignmentCb, MyPageCb
-from handlers.keyboards import assignment_keyboard, my_list_keyboard
+from handlers.callbacks import DIGEST_PAGE, AssignmentAction, AssignmentCb, MyPageCb
+from handlers.keyboards import assignment_keyboard, my_list_keyboard, without_button
 from handlers.render import assignment_card, my_list
 
 logger = logging.getLogger(__name__)
@@ -189,6 +189,10 @@ async def mark_done(
         await query.answer()
         return
     outcome = await confirm(session, callback_data.id, user.id, clock.now())
+    await query.answer(_("Marked as done.") if outcome.changed else _("Already done."))
+    if callback_data.page == DIGEST_PAGE:
+        await _strike_from_digest(query)
+        return
     text, markup = await _card(
         session,
         view=outcome.view,
@@ -197,8 +201,21 @@ async def mark_done(
         page=callback_data.page,
         locale=i18n.current_locale,
     )
-    await query.answer(_("Marked as done.") if outcome.changed else _("Already done."))
     await _show(query, text, markup)
+
+
+async def _strike_from_digest(query: CallbackQuery) -> None:
+    """A digest lists several measures: only the button of the one done goes away."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None or query.data is None:
+        return
+    try:
+        await message.edit_reply_markup(
+            reply_markup=without_button(message.reply_markup, query.data)
+        )
+    except TelegramBadRequest as error:
+        if "message is not modified" not in error.message:
+            raise
 
 
 async def undo_done(

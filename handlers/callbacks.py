@@ -21,6 +21,10 @@ class AssignmentCb(CallbackData, prefix="a1"):
     page: int = 0
 
 
+DIGEST_PAGE = -1
+"""`AssignmentCb.page` of a button in a reminder digest: «Done» there leaves the digest be."""
+
+
 class MyPageCb(CallbackData, prefix="my1"):
     page: int
 
@@ -46,3 +50,34 @@ class InviteCb(CallbackData, prefix="iv1"):
 class RevokeCb(CallbackData, prefix="rv1"):
     membership: int
     confirm: bool = False
+
+
+class HotlineAction(StrEnum):
+    HELPFUL = "y"
+    OPERATOR = "n"
+    PICK = "p"
+
+
+class HotlineCb(CallbackData, prefix="h1"):
+    action: HotlineAction
+    question: int
+    rank: int = 0
+
+
+class TicketAction(StrEnum):
+    CLOSE = "c"
+    DRAFT = "d"
+
+
+class TicketCb(CallbackData, prefix="t1"):
+    action: TicketAction
+    ticket: int
+
+
+class DraftCb(CallbackData, prefix="d1"):
+    draft: int
+    approve: bool
+
+
+class ForgetCb(CallbackData, prefix="f1"):
+    confirm: bool

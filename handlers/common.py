@@ -19,6 +19,7 @@ def help_text(role: Role) -> str:
     if role is not Role.PUBLIC:
         lines += [
             _("/my — your open assignments, nearest deadline first; confirm them with a tap"),
+            _("/upcoming [DAYS] — the reminders coming in the next days (default 14)"),
         ]
     if role is Role.ADMIN:
         lines += [
@@ -26,9 +27,20 @@ def help_text(role: Role) -> str:
             _("/members — who has joined, with buttons to revoke"),
             _("/revoke ID — revoke a membership by its number"),
             _("/units — the units of each plan; /units add PLAN | PARTY | NAME registers one"),
+            _("/setdate CODE DATE — set the date of a term that gives none («по графику ФЦТ»)"),
         ]
     if role in (Role.ADMIN, Role.STAFF):
-        lines += [_("Control commands (/overdue, /progress, reports) arrive with reminders.")]
+        lines += [
+            _("/overdue [plan | раздел N | party | unit] — what is late, by measure"),
+            _("/progress — confirmed, due and overdue per plan and section"),
+            _("/measure CODE — a measure's card: term, windows, every unit's status, comments"),
+            _("/coverage — who has joined, who blocked the bot, parties nobody covers"),
+            _("/report — the workbook (XLSX), CSV and a progress chart"),
+        ]
+    if role in (Role.OPERATOR, Role.ADMIN, Role.STAFF):
+        lines += [_("/tickets — open hotline tickets")]
+    if role is Role.ADMIN:
+        lines += [_("/drafts — FAQ drafts from operators' answers, to approve")]
     if role is Role.PUBLIC:
         lines += [
             _("You have not joined a plan. Ask your coordinator for an invitation link."),

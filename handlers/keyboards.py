@@ -7,8 +7,16 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.services.types import AssignmentStatus, AssignmentView, MemberInfo, Page, UnitInfo
+from bot.services.types import (
+    AssignmentStatus,
+    AssignmentView,
+    MemberInfo,
+    Page,
+    ReminderItem,
+    UnitInfo,
+)
 from handlers.callbacks import (
+    DIGEST_PAGE,
     AssignmentAction,
     AssignmentCb,
     InviteCb,
@@ -152,3 +160,27 @@ def revoke_confirm_keyboard(membership_id: int) -> InlineKeyboardMarkup:
         text=_("Yes, revoke"), callback_data=RevokeCb(membership=membership_id, confirm=True)
     )
     return builder.as_markup()
+
+
+def digest_keyboard(items: Sequence[ReminderItem]) -> InlineKeyboardMarkup:
+    """One «✅ Done: CODE» per reminder: the same callback as the card's, checked the same way."""
+    builder = InlineKeyboardBuilder()
+    for item in items:
+        builder.button(
+            text=_("✅ Done: {code}").format(code=item.task_code),
+            callback_data=AssignmentCb(
+                action=AssignmentAction.DONE, id=item.assignment_id, page=DIGEST_PAGE
+            ),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def without_button(markup: InlineKeyboardMarkup, data: str) -> InlineKeyboardMarkup | None:
+    """The keyboard less the button carrying `data` (None when nothing is left)."""
+    rows = [
+        [button for button in row if button.callback_data != data]
+        for row in markup.inline_keyboard
+    ]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

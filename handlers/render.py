@@ -1,5 +1,6 @@
 """What users read: message texts built from service values, through the gettext catalogs."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -7,7 +8,15 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import format_day, ngettext
-from bot.services.types import AssignmentStatus, AssignmentView, Page, Role, UserInfo
+from bot.reminders.policy import ReminderKind
+from bot.services.types import (
+    AssignmentStatus,
+    AssignmentView,
+    Page,
+    ReminderItem,
+    Role,
+    UserInfo,
+)
 
 TITLE_LIMIT = 1500
 MESSAGE_LIMIT = 4096
@@ -41,8 +50,10 @@ def window_text(view: AssignmentView, locale: str) -> str:
 
 
 def deadline_state(view: AssignmentView, now: datetime) -> str:
-    today = local_today(now, view.plan_timezone)
-    left = (view.window_end - today).days
+    return days_left_state((view.window_end - local_today(now, view.plan_timezone)).days)
+
+
+def days_left_state(left: int) -> str:
     if left > 0:
         return _("{days} left").format(days=days(left))
     if left == 0:
@@ -120,3 +131,62 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     if current or not chunks:
         chunks.append(current)
     return chunks
+
+
+def reminder_title(item: ReminderItem, limit: int = SHORT_TITLE) -> str:
+    if item.measure_title:
+        return f"{one_line(item.measure_title, limit)} / {one_line(item.task_title, limit // 2)}"
+    return one_line(item.task_title, limit)
+
+
+def reminder_state(item: ReminderItem, today: date, locale: str) -> str:
+    """What the reminder says about the deadline, seen from `today` (the plan's local day)."""
+    end = format_day(item.deadline, locale)
+    if item.kind is ReminderKind.STATUS_CHECK:
+        return _("ongoing until {end}: how is it going?").format(end=end)
+    left = (item.deadline - today).days
+    if item.kind is ReminderKind.OPENS:
+        return _("starts now; deadline {end}, {state}").format(
+            end=end, state=days_left_state(left)
+        )
+    if left == 0:
+        return _("due today, {end}").format(end=end)
+    return _("deadline {end}, {state}").format(end=end, state=days_left_state(left))
+
+
+def reminder_digest(items: Sequence[ReminderItem], now: datetime, locale: str) -> str:
+    """Several reminders for one chat as one message, in the order given (nearest first)."""
+    several_units = len({item.unit_id for item in items}) > 1
+    lines = [
+        ngettext(
+            "🔔 Reminder: {count} measure", "🔔 Reminders: {count} measures", len(items)
+        ).format(count=len(items)),
+        "",
+    ]
+    for number, item in enumerate(items, start=1):
+        today = local_today(now, item.plan_timezone)
+        unit = f" · <i>{escape(item.unit_name)}</i>" if several_units else ""
+        lines.append(
+            f"{number}. <b>{escape(item.task_code)}</b> {escape(reminder_title(item))}\n"
+            f"{reminder_state(item, today, locale)}{unit}"
+        )
+    lines += ["", _("Tap «✅ Done» when a measure is complete; /my lists all your assignments.")]
+    return "\n".join(lines)
+
+
+def upcoming_list(items: Sequence[ReminderItem], span: int, locale: str) -> str:
+    """/upcoming: the reminders of the coming `span` days, by day in each plan's zone."""
+    if not items:
+        return _("No reminders in the next {days}.").format(days=days(span))
+    lines = [_("Reminders in the next {days}:").format(days=days(span))]
+    shown_day: date | None = None
+    for item in items:
+        day = item.due_at.astimezone(ZoneInfo(item.plan_timezone)).date()
+        if day != shown_day:
+            lines += ["", f"<b>{format_day(day, locale)}</b>"]
+            shown_day = day
+        lines.append(
+            f"• <b>{escape(item.task_code)}</b> {escape(reminder_title(item, 50))} — "
+            f"{reminder_state(item, day, locale)}"
+        )
+    return "\n".join(lines)

@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
 
@@ -93,6 +95,9 @@ class PlanRow(Base):
     school_year: Mapped[str] = mapped_column(String(16))
     file: Mapped[str] = mapped_column(Text)
     loaded_at: Mapped[datetime]
+    # The plan's reminder overrides and event dates, kept so the scheduler needs no YAML.
+    reminder_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    events: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class PartyRow(Base):
@@ -127,6 +132,8 @@ class TaskRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    external_date: Mapped[date | None]
+    """The date an admin set for an external term (`/setdate`)."""
 
 
 class TaskPartyRow(Base):
@@ -150,6 +157,8 @@ class WindowRow(Base):
     end: Mapped[date]
     label: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ongoing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A period of ongoing work: monthly status checks instead of due-date reminders."""
 
 
 class UnitRow(Base):

@@ -162,6 +162,13 @@ class _Builder:
             measures=tuple(self.measures),
             reminder_settings=settings,
             events=events,
+            hotline=MappingProxyType(
+                {
+                    key: "; ".join(value) if isinstance(value, list) else value
+                    for key, value in self.doc.hotline.items()
+                    if (value if isinstance(value, str) else "".join(value)).strip()
+                }
+            ),
         )
 
     def _reminder_settings(self) -> ReminderSettings:

@@ -107,6 +107,8 @@ class Plan:
     reminder_settings: ReminderSettings = DEFAULT_SETTINGS
     # event slug → its dates in order, for relative terms («за 1 месяц до начала экзамена»)
     events: Mapping[str, tuple[date, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # the `hotline:` facts (phone, hours, addresses) as text, for the FAQ's placeholders
+    hotline: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     _by_code: dict[str, Task] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

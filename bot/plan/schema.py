@@ -199,6 +199,10 @@ class PlanDoc(_Strict):
     directory: DirectoryDoc = Field(default_factory=DirectoryDoc)
     reminders: RemindersDoc = Field(default_factory=RemindersDoc)
     events: dict[EventSlug, list[date]] = Field(default_factory=dict)
+    # Regional facts the hotline's answers quote ({hotline.phone} …): filled in by the admin.
+    hotline: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_]+$")], str | list[str]] = (
+        Field(default_factory=dict)
+    )
     sections: list[SectionDoc] = Field(min_length=1)
 
     @field_validator("events", mode="before")

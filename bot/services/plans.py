@@ -1,20 +1,29 @@
 """Loading a plan into the database: idempotent, history-keeping, explicit about what changed."""
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.plan.model import Item, Measure, Plan, Task
 from bot.plan.parties import Party, PartyKind
+from bot.reminders.policy import (
+    DEFAULT_SETTINGS,
+    ReminderSettings,
+    ongoing_windows,
+    windows_for_task,
+)
 from bot.services._common import assign
 from bot.services.errors import Conflict, DomainError
 from bot.services.types import AssignmentStatus, UnitKind
+from bot.terms import ParsedTerm, SchoolYear, TermKind, Window, parse_term
 from storage.models import (
     AssignmentRow,
     PartyRow,
@@ -111,6 +120,80 @@ def _content_hash(placed: _Placed) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+TaskWindow = tuple[Window, bool]
+"""A window a task is reminded of, and whether it is ongoing (status checks, no due date)."""
+
+# Terms whose date may come from an admin (`/setdate`); the others carry dates of their own.
+DATELESS_KINDS = frozenset(
+    {TermKind.EXTERNAL, TermKind.RELATIVE, TermKind.ONGOING, TermKind.MIXED}
+)
+
+
+def effective_windows(
+    term: ParsedTerm | None,
+    explicit: tuple[Window, ...],
+    school_year: SchoolYear,
+    events: Mapping[str, tuple[date, ...]],
+    external_date: date | None,
+) -> tuple[TaskWindow, ...]:
+    """Ongoing periods first, then due-date windows: adding a date later keeps earlier seqs."""
+    ongoing = ongoing_windows(term, explicit, school_year)
+    due = windows_for_task(term, explicit, school_year, events, external_date)
+    return tuple(dict.fromkeys([(w, True) for w in ongoing] + [(w, False) for w in due]))
+
+
+def task_windows(
+    plan: Plan, task: Task, external_date: date | None = None
+) -> tuple[TaskWindow, ...]:
+    return effective_windows(task.term, task.windows, plan.school_year, plan.events, external_date)
+
+
+def settings_json(settings: ReminderSettings) -> dict[str, Any]:
+    values = dataclasses.asdict(settings)
+    return {
+        name: value.isoformat() if isinstance(value, time) else value
+        for name, value in values.items()
+    } | {"days_before": list(settings.days_before)}
+
+
+def stored_settings(row: PlanRow) -> ReminderSettings:
+    """The plan's reminder settings as last loaded; fields added since keep their defaults."""
+    stored = row.reminder_settings or {}
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(ReminderSettings):
+        if field.name not in stored:
+            continue
+        value = stored[field.name]
+        default = getattr(DEFAULT_SETTINGS, field.name)
+        if isinstance(default, time):
+            value = time.fromisoformat(value)
+        elif isinstance(default, tuple):
+            value = tuple(value)
+        values[field.name] = value
+    return ReminderSettings(**values)
+
+
+def events_json(events: Mapping[str, tuple[date, ...]]) -> dict[str, list[str]]:
+    return {slug: [day.isoformat() for day in days] for slug, days in sorted(events.items())}
+
+
+def stored_events(row: PlanRow) -> dict[str, tuple[date, ...]]:
+    return {
+        slug: tuple(date.fromisoformat(day) for day in days)
+        for slug, days in (row.events or {}).items()
+    }
+
+
+def stored_task_windows(
+    plan_row: PlanRow, task_row: TaskRow, external_date: date | None
+) -> tuple[TaskWindow, ...]:
+    """`task_windows` from what the database holds, for a task whose term gives no dates."""
+    school_year = SchoolYear.parse(plan_row.school_year)
+    text = task_row.term_text
+    term = parse_term(text, school_year) if text else None
+    return effective_windows(term, (), school_year, stored_events(plan_row), external_date)
+
+
 async def sync_plan(session: AsyncSession, plan: Plan, now: datetime) -> SyncReport:
     """Bring the database in line with a loaded plan; syncing the same plan again is a no-op."""
     try:
@@ -159,6 +242,8 @@ async def _upsert_plan(session: AsyncSession, plan: Plan, now: datetime) -> tupl
         "timezone": plan.timezone.key,
         "school_year": str(plan.school_year),
         "file": plan.file,
+        "reminder_settings": settings_json(plan.reminder_settings),
+        "events": events_json(plan.events),
     }
     row = await session.get(PlanRow, plan.id)
     if row is None:
@@ -248,6 +333,7 @@ async def _sync_tasks(
     updated: list[str] = []
     unchanged: list[str] = []
     to_write: list[tuple[TaskRow, Task, bool]] = []
+    every: list[tuple[TaskRow, Task]] = []
     for placed in _placed(plan):
         task = placed.task
         digest = _content_hash(placed)
@@ -264,6 +350,7 @@ async def _sync_tasks(
             session.add(row)
             added.append(task.code)
             to_write.append((row, task, True))
+            every.append((row, task))
         elif row.content_hash != digest or not row.active:
             assign(
                 row,
@@ -274,21 +361,29 @@ async def _sync_tasks(
             )
             updated.append(task.code)
             to_write.append((row, task, False))
+            every.append((row, task))
         else:
             assign(row, position=placed.position)
             unchanged.append(task.code)
+            every.append((row, task))
     gone = sorted((row for row in rows.values() if row.active), key=lambda row: row.position)
     for row in gone:
         row.active = False
     await session.flush()
 
+    # Windows depend on more than the task's text (event dates, an admin's /setdate): every
+    # task's are compared, and only a difference is written.
     windows_changed: list[str] = []
-    touched = [row.id for row, _task, is_new in to_write if not is_new]
-    windows = await _windows_by_task(session, touched)
-    parties = await _parties_by_task(session, touched)
-    for row, task, is_new in to_write:
-        if _sync_windows(session, row, task, windows.get(row.id, {})) and not is_new:
+    windows = await _windows_by_task(session, [row.id for row, _task in every])
+    new_codes = set(added)
+    for row, task in every:
+        wanted = task_windows(plan, task, row.external_date)
+        moved = sync_windows(session, row, wanted, windows.get(row.id, {}))
+        if moved and task.code not in new_codes:
             windows_changed.append(task.code)
+    touched = [row.id for row, _task, is_new in to_write if not is_new]
+    parties = await _parties_by_task(session, touched)
+    for row, task, _is_new in to_write:
         if parties.get(row.id, ()) != task.parties:
             await session.execute(delete(TaskPartyRow).where(TaskPartyRow.task_id == row.id))
             session.add_all(
@@ -317,6 +412,16 @@ async def _windows_by_task(
     return found
 
 
+async def set_task_windows(
+    session: AsyncSession, row: TaskRow, windows: tuple[TaskWindow, ...]
+) -> bool:
+    """Bring one task's stored windows in line with `windows` (flushed, not committed)."""
+    existing = (await _windows_by_task(session, [row.id])).get(row.id, {})
+    changed = sync_windows(session, row, windows, existing)
+    await session.flush()
+    return changed
+
+
 async def _parties_by_task(
     session: AsyncSession, task_ids: list[int]
 ) -> dict[int, tuple[str, ...]]:
@@ -332,13 +437,22 @@ async def _parties_by_task(
     return {task_id: tuple(names) for task_id, names in found.items()}
 
 
-def _sync_windows(
-    session: AsyncSession, row: TaskRow, task: Task, existing: dict[int, WindowRow]
+def sync_windows(
+    session: AsyncSession,
+    row: TaskRow,
+    windows: tuple[TaskWindow, ...],
+    existing: dict[int, WindowRow],
 ) -> bool:
     """Windows keep their (task, seq) identity, so assignments and confirmations survive edits."""
     changed = False
-    for seq, window in enumerate(task.windows):
-        values = {"start": window.start, "end": window.end, "label": window.label, "active": True}
+    for seq, (window, ongoing) in enumerate(windows):
+        values = {
+            "start": window.start,
+            "end": window.end,
+            "label": window.label,
+            "active": True,
+            "ongoing": ongoing,
+        }
         stored = existing.pop(seq, None)
         if stored is None:
             session.add(WindowRow(task_id=row.id, seq=seq, **values))

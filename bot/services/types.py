@@ -5,6 +5,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from bot.reminders.policy import ReminderKind
+
 T = TypeVar("T")
 
 
@@ -164,3 +166,22 @@ class Page(Generic[T]):
     @property
     def has_next(self) -> bool:
         return self.offset + len(self.items) < self.total
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderItem:
+    """One reminder of one assignment, as a digest line or an /upcoming entry shows it."""
+
+    reminder_id: int
+    assignment_id: int
+    kind: ReminderKind
+    plan_id: str
+    plan_timezone: str
+    task_code: str
+    task_title: str
+    measure_title: str | None
+    unit_id: int
+    unit_name: str
+    deadline: date
+    due_at: datetime
+    window_start: date | None

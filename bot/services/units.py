@@ -14,6 +14,7 @@ from bot.plan.parties import PartyKind, normalize_name
 from bot.services._common import unit_info, unit_infos
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.plans import stage_assignments
+from bot.services.reminders import stage_reminders
 from bot.services.types import UnitInfo, UnitKind
 from storage.models import NAME_LENGTH, PartyRow, PlanRow, UnitPartyRow, UnitRow
 
@@ -107,6 +108,7 @@ async def add_unit(
     session.add(UnitPartyRow(unit_id=unit.id, plan_id=plan_id, party_name=party))
     await session.flush()
     await stage_assignments(session, plan_id, now)
+    await stage_reminders(session, plan_id, now)
     await session.commit()
     return await unit_info(session, unit.id)
 
@@ -197,5 +199,6 @@ async def load_units_file(
             (linked if new_links else unchanged).append(name)
     await session.flush()
     await stage_assignments(session, plan_id, now)
+    await stage_reminders(session, plan_id, now)
     await session.commit()
     return UnitsLoadReport(plan_id, tuple(added), tuple(linked), tuple(unchanged))

@@ -28,7 +28,10 @@ ADMIN = FakeUser(1000, "Анна", username="admin_anna")
 SCHOOL_3 = FakeUser(2003, "Ирина", username="school3")
 SCHOOL_7 = FakeUser(2007, "Олег", username="school7")
 OFFICIAL = FakeUser(2100, "Мария")
-PARENT = FakeUser(3001, "Пётр")
+PARENT = FakeUser(3001, "Пётр", username="petr_parent")
+OPERATOR = FakeUser(4001, "Светлана", username="operator_sveta")
+# The hotline operators' group (a supergroup id is negative).
+DESK_CHAT = {"id": -1001234567890, "type": "supergroup", "title": "Горячая линия ГИА"}
 
 PLAN_YAML = f"""\
 id: {PLAN_ID}
@@ -136,13 +139,14 @@ def link_token(text: str) -> str:
 
 
 @asynccontextmanager
-async def running_bot(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+async def running_bot(db_url: str, tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness]:
     plan = tmp_path / "plan.yaml"
     plan.write_text(PLAN_YAML, encoding="utf-8")
     units = tmp_path / "units.yaml"
     units.write_text(UNITS_YAML, encoding="utf-8")
     async with FakeTelegramServer() as server:
         server.add_chat(ADMIN.private_chat())
+        server.add_chat(DESK_CHAT)
         settings = Settings(
             bot_token=server.token,
             database_url=db_url,
@@ -150,7 +154,10 @@ async def running_bot(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
             units_paths=[str(units)],
             admin_ids=frozenset({ADMIN.id}),
             telegram_api_base=server.base_url,
+            hotline_chat_id=DESK_CHAT["id"],
+            hotline_timezone="Asia/Vladivostok",
             _env_file=None,
+            **overrides,
         )
         clock = FrozenClock(START)
         app = build_application(settings, clock)

@@ -20,6 +20,10 @@ times): :meth:`fail` (429/403/400/500 JSON, 502 HTML), :meth:`delay`, :meth:`dro
 (the call is performed and recorded, then the connection is closed without an answer).
 :meth:`block_user` makes every send to a chat answer 403.
 
+``enforce_limits=True`` answers 429 (``retry_after`` 1) to a message that breaks Telegram's
+limits: more than 30 per second overall, more than one per second in a private chat, more
+than 20 per minute in a group; :attr:`limit_refusals` counts them.
+
 Deliberate simplifications (documented so tests do not over-trust the fake):
 
 * message length limits count UTF-16 code units (Telegram's entity unit; the conservative
@@ -32,6 +36,7 @@ Deliberate simplifications (documented so tests do not over-trust the fake):
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import functools
 import hashlib
@@ -103,6 +108,11 @@ _BUTTON_URL_RE = re.compile(r"^(?:https?|tg)://\S+$", re.IGNORECASE)
 _BOT_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 # Methods a blocked user makes fail with 403.
 _SEND_PREFIXES = ("send", "copy", "forward", "edit")
+# Telegram's limits on new messages (https://core.telegram.org/bots/faq#broadcasting-to-users).
+_NEW_MESSAGE_PREFIXES = ("send", "copy", "forward")
+_LIMIT_OVERALL_PER_SECOND = 30
+_LIMIT_PRIVATE_INTERVAL = 1.0
+_LIMIT_GROUP_PER_MINUTE = 20
 # Telegram descriptions for some documented length limits (type or method, field).
 _LENGTH_ERRORS = {
     ("InlineKeyboardButton", "callback_data"): "Bad Request: BUTTON_DATA_INVALID",
@@ -190,7 +200,7 @@ class RecordedCall:
     unknown_params: list[str] = field(default_factory=list)
     """Parameters / object fields the schema does not know (recorded, not rejected)."""
     fault: str | None = None
-    """Why the answer differs from a normal one: 'fail', 'blocked', 'conflict' or None."""
+    """Why the answer differs from a normal one: 'fail', 'blocked', 'conflict', 'limit' or None."""
     delayed: float = 0.0
     dropped: bool = False
     """True when the connection was closed instead of answering (drop_response)."""
@@ -993,6 +1003,7 @@ class FakeTelegramServer:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
+        enforce_limits: bool = False,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -1030,6 +1041,10 @@ class FakeTelegramServer:
         self._blocked: set[int] = set()
         self._faults: list[_FaultRule] = []
         self._ids = itertools.count(1)
+        self.enforce_limits = enforce_limits
+        self.limit_refusals = 0
+        self._sent_at: collections.deque[float] = collections.deque()
+        self._chat_sent_at: dict[int, collections.deque[float]] = {}
 
         self._poll_waiters: dict[asyncio.Future[str], web.BaseRequest] = {}
         self._call_waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
@@ -1472,9 +1487,7 @@ class FakeTelegramServer:
                 await self._sleep(rule.seconds)
             if invalid is not None:
                 raise invalid
-            if call.chat_id in self._blocked and canonical.lower().startswith(_SEND_PREFIXES):
-                call.fault = "blocked"
-                raise _ApiError(HTTPStatus.FORBIDDEN, BLOCKED_DESCRIPTION)
+            self._check_delivery(call, canonical.lower())
             handler = self._handlers.get(canonical.lower(), self._generic)
             result = await handler(call, request)
             call.status = 200
@@ -1503,6 +1516,39 @@ class FakeTelegramServer:
             # The work is done and recorded; the answer never reaches the client.
             request.transport.close()
         return response
+
+    def _check_delivery(self, call: RecordedCall, method: str) -> None:
+        """403 for a chat that blocked the bot; 429 beyond Telegram's limits, if enforced."""
+        if call.chat_id in self._blocked and method.startswith(_SEND_PREFIXES):
+            call.fault = "blocked"
+            raise _ApiError(HTTPStatus.FORBIDDEN, BLOCKED_DESCRIPTION)
+        if self.enforce_limits and method.startswith(_NEW_MESSAGE_PREFIXES):
+            self._count_against_limits(call)
+
+    def _count_against_limits(self, call: RecordedCall) -> None:
+        """Count a new message, or refuse it with 429 if it breaks Telegram's limits."""
+        now = time.monotonic()
+        while self._sent_at and self._sent_at[0] <= now - 1.0:
+            self._sent_at.popleft()
+        chat = self._chat_sent_at.setdefault(call.chat_id or 0, collections.deque())
+        group = (call.chat_id or 0) < 0
+        window = 60.0 if group else _LIMIT_PRIVATE_INTERVAL
+        while chat and chat[0] <= now - window:
+            chat.popleft()
+        if (
+            len(self._sent_at) >= _LIMIT_OVERALL_PER_SECOND
+            or (group and len(chat) >= _LIMIT_GROUP_PER_MINUTE)
+            or (not group and chat)
+        ):
+            self.limit_refusals += 1
+            call.fault = "limit"
+            raise _ApiError(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                "Too Many Requests: retry after 1",
+                {"retry_after": 1},
+            )
+        self._sent_at.append(now)
+        chat.append(now)
 
     @staticmethod
     def _error_response(error: _ApiError) -> web.Response:

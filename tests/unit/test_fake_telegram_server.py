@@ -479,3 +479,43 @@ async def test_wait_for_call_predicate_and_count(
     third = await fake_telegram.wait_for_call("sendMessage", to_anya, count=3)
     await sender
     assert third.result["text"] == "три"
+
+
+# --- Telegram's limits (opt-in) -----------------------------------------------------------------
+
+
+async def test_enforced_limits_refuse_a_second_message_within_a_second_in_one_chat() -> None:
+    async with FakeTelegramServer(enforce_limits=True) as server:
+        server.add_chat(ANYA.private_chat())
+        server.add_chat(BORIS.private_chat())
+        bot = make_bot(server)
+        try:
+            await bot.send_message(ANYA.id, "one")
+            with pytest.raises(TelegramRetryAfter) as refused:
+                await bot.send_message(ANYA.id, "two")
+            await bot.send_message(BORIS.id, "another chat is fine")
+        finally:
+            await bot.session.close()
+
+    assert refused.value.retry_after == 1
+    assert server.limit_refusals == 1
+    assert server.unexpected_errors() == []
+
+
+async def test_enforced_limits_refuse_the_31st_message_in_a_second() -> None:
+    users = [FakeUser(id=5000 + n, first_name=f"U{n}") for n in range(31)]
+    async with FakeTelegramServer(enforce_limits=True) as server:
+        for user in users:
+            server.add_chat(user.private_chat())
+        bot = make_bot(server)
+        try:
+            started = time.monotonic()
+            for user in users[:30]:
+                await bot.send_message(user.id, "hi")
+            with pytest.raises(TelegramRetryAfter):
+                await bot.send_message(users[30].id, "one too many")
+        finally:
+            await bot.session.close()
+
+    assert time.monotonic() - started < 1.0  # all in one second, or the test proves nothing
+    assert server.limit_refusals == 1

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.plan.loader import load_plan
 from bot.plan.model import Measure, Plan, Task
 from bot.plan.parties import PartyKind
-from bot.services.plans import sync_plan
+from bot.services.plans import sync_plan, task_windows
 
 PLANS = Path(__file__).parents[2] / "data" / "plans"
 OWN_UNIT = (PartyKind.PERSON, PartyKind.ORGANISATION)
@@ -37,9 +37,10 @@ async def test_seed_plan_syncs_idempotently(session: AsyncSession, name: str) ->
     assert set(first.units_added) == {
         party.name for party in plan.directory.parties if party.kind in OWN_UNIT
     }
-    # Before any school is registered, only people and single organisations are assigned.
+    # Before any school is registered, only people and single organisations are assigned: one
+    # assignment per window the policy gives (a recurring term has one per occurrence).
     assert first.assignments.created == sum(
-        len(task.windows) * _own_units(plan, task)
+        len(task_windows(plan, task)) * _own_units(plan, task)
         for task in plan.tasks()
         if not (isinstance(task, Measure) and task.items)
     )

@@ -24,6 +24,12 @@ TABLES = {
     "assignment_events",
     "memberships",
     "invitations",
+    "reminders",
+    "outbox",
+    "hotline_questions",
+    "hotline_tickets",
+    "hotline_messages",
+    "faq_drafts",
 }
 
 

@@ -1,0 +1,127 @@
+"""`roadmap-bot tick | setdate`: one reminder tick from cron or by hand; dating external terms."""
+
+import argparse
+import asyncio
+import logging
+import re
+import sys
+from datetime import date, datetime
+
+from bot.app import build_application
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.reminders.tick import TickReport
+from bot.services.errors import DomainError
+from bot.services.reminders import set_external_date
+from storage.engine import create_engine, session_factory
+from storage.migrate import upgrade
+
+_TAG_RE = re.compile(r"</?[a-z]+>")
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    tick = commands.add_parser("tick", help="send the reminders due now (one tick) and exit")
+    tick.add_argument(
+        "--now",
+        type=_moment,
+        default=None,
+        help="the moment to tick at, with its offset, e.g. 2024-03-11T09:00+07:00",
+    )
+    tick.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent and to whom; send nothing"
+    )
+    tick.set_defaults(handler=tick_command)
+
+    setdate = commands.add_parser("setdate", help="set the date of an external term")
+    setdate.add_argument("--plan", default=None, help="needed when several plans have the code")
+    setdate.add_argument("code", metavar="CODE")
+    setdate.add_argument("day", metavar="DATE", type=date.fromisoformat, help="YYYY-MM-DD")
+    setdate.set_defaults(handler=setdate_command)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        message = f'"{text}" is not a moment like 2024-03-11T09:00+07:00'
+        raise argparse.ArgumentTypeError(message) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f'"{text}" needs its UTC offset, e.g. +07:00')
+    return moment
+
+
+def _settings() -> Settings | None:
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return None
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return settings
+
+
+def print_report(report: TickReport, *, dry_run: bool) -> None:
+    for preview in report.previews:
+        print(f"→ chat {preview.chat_id} ({', '.join(preview.recipients)}):")
+        for line in _TAG_RE.sub("", preview.text).splitlines():
+            print(f"    {line}")
+    if dry_run:
+        print(
+            f"dry run: {report.released} reminders due ({report.folded} folded, "
+            f"{report.cancelled} no longer needed), {report.queued} new deliveries, "
+            f"{len(report.previews)} messages would be sent; nothing was sent or changed"
+        )
+        return
+    print(
+        f"{report.released} reminders released ({report.folded} folded, {report.cancelled} "
+        f"cancelled); {report.messages} messages sent with {report.delivered} reminders; "
+        f"{report.retried} to retry, {report.deferred} deferred, {report.failed} failed, "
+        f"{report.uncertain} uncertain, {len(report.deactivated)} users unreachable"
+    )
+
+
+def tick_command(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+
+    async def tick() -> TickReport:
+        if not args.dry_run:  # a dry run changes nothing, not even the schema
+            await upgrade(settings.database_url)
+        app = build_application(settings)
+        try:
+            return await app.tick(now=args.now, dry_run=args.dry_run)
+        finally:
+            await app.close()
+
+    print_report(asyncio.run(tick()), dry_run=args.dry_run)
+    return 0
+
+
+def setdate_command(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+
+    async def setdate() -> int:
+        await upgrade(settings.database_url)
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                outcome = await set_external_date(
+                    session, args.code, args.day, SystemClock().now(), args.plan
+                )
+        except DomainError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        finally:
+            await engine.dispose()
+        print(
+            f"{outcome.plan_id} {outcome.code}: due {outcome.day}; "
+            f"{outcome.reminders.created} reminders scheduled"
+        )
+        return 0
+
+    return asyncio.run(setdate())

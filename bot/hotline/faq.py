@@ -1,0 +1,121 @@
+"""What the hotline needs from the FAQ: a consultation per question, and room for drafts."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.faq.complaint import looks_like_complaint
+from bot.faq.matcher import Decision as MatchDecision
+from bot.faq.matcher import FaqMatcher
+from bot.faq.model import Audience, Faq, FaqEntry
+
+
+class Decision(StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    OPERATOR = "operator"
+
+
+@dataclass(frozen=True, slots=True)
+class FaqAnswer:
+    id: str
+    question: str
+    answer: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Consultation:
+    decision: Decision
+    best: FaqAnswer | None
+    candidates: tuple[FaqAnswer, ...]
+    confidence: float
+    complaint: bool
+    complaint_note: str | None = None  # where official appeals go, with the region's facts
+
+
+class HotlineFaq(Protocol):
+    def consult(self, text: str) -> Consultation: ...
+
+    def add_approved(self, draft_id: int, question: str, answer: str) -> None: ...
+
+
+DRAFT_REVIEW_DAYS = 180
+
+
+class FaqService:
+    """The hotline's FAQ: the shipped entries, the admin-approved drafts, the region's facts."""
+
+    def __init__(self, faq: Faq, hotline_facts: Mapping[str, str], today: date) -> None:
+        self._faq = faq
+        self._facts = dict(hotline_facts)
+        self._today = today
+        self._matcher = FaqMatcher(faq)
+
+    @property
+    def faq(self) -> Faq:
+        return self._faq
+
+    def _answer(self, entry_id: str) -> FaqAnswer:
+        entry = self._faq.entry(entry_id)
+        return FaqAnswer(
+            id=entry.id,
+            question=entry.question,
+            answer=self._faq.render(entry_id, self._facts),
+            source=entry.source,
+        )
+
+    def consult(self, text: str) -> Consultation:
+        result = self._matcher.match(text)
+        candidates = tuple(self._answer(match.entry_id) for match in result.matches[:3])
+        decision = {
+            MatchDecision.ANSWER: Decision.ANSWER,
+            MatchDecision.CLARIFY: Decision.CLARIFY,
+            MatchDecision.TO_OPERATOR: Decision.OPERATOR,
+        }[result.decision]
+        complaint = looks_like_complaint(text)
+        if complaint:
+            decision = Decision.OPERATOR  # a complaint goes to a person even if the FAQ fits
+        return Consultation(
+            decision=decision,
+            best=candidates[0] if candidates else None,
+            candidates=candidates,
+            confidence=result.confidence,
+            complaint=complaint,
+            complaint_note=self._complaint_note() if complaint else None,
+        )
+
+    def _complaint_note(self) -> str | None:
+        if "complaint" not in self._faq.notes:
+            return None
+        return self._faq.render_note("complaint", self._facts)
+
+    def _draft_entry(self, draft_id: int, question: str, answer: str) -> FaqEntry:
+        return FaqEntry(
+            id=f"draft-{draft_id}",
+            question=question,
+            alternatives=(),
+            answer=answer,
+            topic="operators",
+            audience=Audience.BOTH,
+            source="ответ оператора горячей линии, одобренный администратором",
+            actual_on=self._today,
+            review_by=self._today + timedelta(days=DRAFT_REVIEW_DAYS),
+        )
+
+    def add_approved(self, draft_id: int, question: str, answer: str) -> None:
+        """An approved operator's answer joins the FAQ at once (the index is rebuilt: small)."""
+        self.add_approved_many([(draft_id, question, answer)])
+
+    def add_approved_many(self, approved: Sequence[tuple[int, str, str]]) -> None:
+        """The drafts approved earlier, at start-up: one index rebuild for all of them."""
+        if not approved:
+            return
+        entries = [self._draft_entry(*draft) for draft in approved]
+        self._faq = self._faq.with_entries(*entries)
+        self._matcher = FaqMatcher(self._faq)
+
+    def due_for_review(self, today: date) -> list[FaqEntry]:
+        return self._faq.entries_due_for_review(today)

@@ -1,0 +1,401 @@
+"""One reminder tick: release what is due, claim it, send one digest per chat, record the result.
+
+APScheduler runs `run_tick` every TICK_SECONDS inside the bot; `roadmap-bot tick` runs it once.
+Each step commits before the next one starts, so a crash anywhere leaves rows whose status says
+exactly how far they got (see README, «Delivery guarantees»).
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+from itertools import groupby
+from typing import Protocol
+
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiohttp import ClientConnectorError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.reminders.ratelimit import RateLimiter
+from bot.services.reminders import (
+    Delivery,
+    apply_release,
+    cancel_deliveries,
+    claim_deliveries,
+    claimed_deliveries,
+    defer,
+    mark_failed,
+    mark_sending,
+    mark_sent,
+    mark_uncertain,
+    plan_release,
+    preview_deliveries,
+    recover_stale,
+    retry_later,
+    stop_user,
+    unclaim,
+)
+from bot.services.types import ReminderItem
+from handlers.keyboards import digest_keyboard
+from handlers.render import reminder_digest
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_LIMIT = 10_000
+
+
+class SentMessage(Protocol):
+    @property
+    def message_id(self) -> int: ...
+
+
+class MessageSender(Protocol):
+    """The one Bot API call the tick makes; aiogram's `Bot` is one, tests pass a stub."""
+
+    async def send_message(
+        self, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+    ) -> SentMessage: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    admin_ids: frozenset[int] = frozenset()
+    default_locale: str = "ru"
+    lease: timedelta = timedelta(minutes=2)
+    """A claim older than this belongs to a dead worker; longer than a request's timeout."""
+    release_batch: int = 500
+    claim_batch: int = 200
+    max_attempts: int = 6
+    digest_items: int = 20
+    """Items per message: 20 short lines and 20 buttons stay far below Telegram's limits."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "DeliverySettings":
+        return cls(admin_ids=settings.admin_ids, default_locale=settings.default_locale)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPreview:
+    chat_id: int
+    recipients: tuple[str, ...]
+    text: str
+
+
+@dataclass(slots=True)
+class TickReport:
+    requeued: int = 0
+    """Claims of a dead worker given back to the queue."""
+    interrupted: int = 0
+    """Rows a dead worker left `sending`: now uncertain."""
+    released: int = 0
+    cancelled: int = 0
+    folded: int = 0
+    queued: int = 0
+    messages: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    deferred: int = 0
+    deactivated: list[int] = field(default_factory=list)
+    previews: list[DigestPreview] = field(default_factory=list)
+
+
+class _Moment:
+    """The tick's `now`, moving on with the monotonic clock while the tick sends."""
+
+    def __init__(self, now: datetime, limiter: RateLimiter) -> None:
+        self._start = now
+        self._limiter = limiter
+        self._started = limiter.monotonic()
+
+    def __call__(self) -> datetime:
+        return self._start + timedelta(seconds=self._limiter.monotonic() - self._started)
+
+
+def _never_left(error: TelegramNetworkError) -> bool:
+    """Whether a failed request certainly did not reach Telegram, so a retry cannot duplicate.
+
+    aiogram wraps aiohttp's error (kept as the cause, its class name first in the message):
+    ClientConnectorError (refused, DNS, TLS) means no connection was made; a dropped connection
+    (ServerDisconnectedError) or a timeout may come after Telegram took the message.
+    """
+    cause = error.__cause__
+    return isinstance(cause, ClientConnectorError) or error.message.startswith(
+        ("ClientConnector", "ClientProxyConnectionError")
+    )
+
+
+def _chunks(deliveries: Sequence[Delivery], size: int) -> Iterator[list[Delivery]]:
+    """One chat's rows as digests of at most `size` assignments, nearest deadline first."""
+    by_assignment: dict[int, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_assignment.setdefault(delivery.item.assignment_id, []).append(delivery)
+    groups = sorted(
+        by_assignment.values(),
+        key=lambda group: (group[0].item.deadline, group[0].item.task_code),
+    )
+    for start in range(0, len(groups), size):
+        yield [delivery for group in groups[start : start + size] for delivery in group]
+
+
+def _items(deliveries: Sequence[Delivery]) -> list[ReminderItem]:
+    """One line per assignment: the latest of its reminders (two users may share a chat)."""
+    latest: dict[int, ReminderItem] = {}
+    for delivery in deliveries:
+        item = delivery.item
+        known = latest.get(item.assignment_id)
+        if known is None or item.due_at > known.due_at:
+            latest[item.assignment_id] = item
+    return list(latest.values())
+
+
+class _Tick:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bot: MessageSender,
+        now: datetime,
+        *,
+        worker_id: str,
+        limiter: RateLimiter,
+        settings: DeliverySettings,
+        i18n: I18n,
+        stop: asyncio.Event,
+    ) -> None:
+        self.sessions = sessions
+        self.bot = bot
+        self.now = now
+        self.moment = _Moment(now, limiter)
+        self.worker_id = worker_id
+        self.limiter = limiter
+        self.settings = settings
+        self.i18n = i18n
+        self.stop = stop
+        self.report = TickReport()
+
+    def render(self, deliveries: Sequence[Delivery]) -> tuple[str, InlineKeyboardMarkup]:
+        items = _items(deliveries)
+        locale = next(
+            (d.language for d in deliveries if d.language in self.i18n.available_locales),
+            self.settings.default_locale,
+        )
+        # Outside a handler nothing has set the locale: the tick does it for each digest.
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            return reminder_digest(items, self.moment(), locale), digest_keyboard(items)
+
+    async def recover(self) -> None:
+        async with self.sessions() as session:
+            requeued, interrupted = await recover_stale(session, self.now, self.settings.lease)
+        self.report.requeued, self.report.interrupted = requeued, interrupted
+        if interrupted:
+            logger.warning("%d reminders were interrupted while sending: not resent", interrupted)
+
+    async def release(self) -> None:
+        while True:
+            async with self.sessions() as session:
+                plan = await plan_release(session, self.now, self.settings.release_batch)
+                outcome = await apply_release(session, plan, self.now)
+            self.report.released += outcome.released
+            self.report.cancelled += outcome.cancelled
+            self.report.folded += outcome.folded
+            self.report.queued += outcome.deliveries
+            if plan.size == 0:
+                return
+
+    async def send(self) -> None:
+        while self.limiter.paused_for() <= 0:
+            async with self.sessions() as session:
+                claimed = await claim_deliveries(
+                    session, self.moment(), self.worker_id, self.settings.claim_batch
+                )
+                if not claimed:
+                    return
+                deliveries, stale = await claimed_deliveries(session, self.worker_id)
+                self.report.cancelled += await cancel_deliveries(
+                    session, stale, "confirmed or no longer assigned before it was sent"
+                )
+            for _chat_id, in_chat in groupby(deliveries, key=lambda d: d.chat_id):
+                for digest in _chunks(list(in_chat), self.settings.digest_items):
+                    if self.stop.is_set():
+                        await self.give_back()
+                        return
+                    if not await self.send_digest(digest):
+                        return
+
+    async def give_back(self) -> None:
+        """The bot is stopping: what this worker claimed goes back to the queue at once."""
+        async with self.sessions() as session:
+            await unclaim(session, self.worker_id, self.moment())
+
+    async def send_digest(self, digest: list[Delivery]) -> bool:
+        """Send one digest and record what happened; False when the tick must stop sending."""
+        chat_id = digest[0].chat_id
+        await self.limiter.acquire(chat_id)
+        async with self.sessions() as session:
+            taken = await mark_sending(
+                session,
+                [d.outbox_id for d in digest if d.outbox_id],
+                self.worker_id,
+                self.moment(),
+            )
+        digest = [d for d in digest if d.outbox_id in taken]
+        if not digest:
+            return True
+        ids = [d.outbox_id for d in digest if d.outbox_id is not None]
+        text, markup = self.render(digest)
+        try:
+            sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
+        except TelegramRetryAfter as error:
+            await self.wait_for_telegram(ids, error)
+            return False
+        except TelegramForbiddenError as error:
+            await self.unreachable(digest, error.message)
+        except TelegramBadRequest as error:
+            if "chat not found" in error.message.lower():
+                await self.unreachable(digest, error.message)
+            else:
+                logger.error("Telegram refused a digest for chat %s: %s", chat_id, error.message)
+                await self.record(mark_failed, ids, error.message)
+                self.report.failed += len(ids)
+        except TelegramNetworkError as error:
+            if _never_left(error):
+                await self.retry(digest, error.message)
+            else:
+                logger.warning("answer to a digest for chat %s lost: %s", chat_id, error.message)
+                await self.record(mark_uncertain, ids, error.message)
+                self.report.uncertain += len(ids)
+        except (TelegramServerError, ClientDecodeError, TelegramAPIError) as error:
+            # 5xx with a JSON body, 5xx with an HTML one (a proxy's page: not an API error in
+            # aiogram), and anything else Telegram answered: it did not take the message.
+            await self.retry(digest, str(error))
+        else:
+            async with self.sessions() as session:
+                await mark_sent(session, ids, self.moment(), sent.message_id)
+            self.report.messages += 1
+            self.report.delivered += len(ids)
+        return True
+
+    async def record(self, action: "_Recorder", ids: list[int], error: str) -> None:
+        async with self.sessions() as session:
+            await action(session, ids, error)
+
+    async def retry(self, digest: list[Delivery], error: str) -> None:
+        async with self.sessions() as session:
+            retried, failed = await retry_later(
+                session, digest, self.moment(), error, self.settings.max_attempts
+            )
+        self.report.retried += retried
+        self.report.failed += failed
+
+    async def wait_for_telegram(self, ids: list[int], error: TelegramRetryAfter) -> None:
+        """429: everything waits `retry_after`; the tick ends, a later one sends."""
+        self.limiter.pause(error.retry_after)
+        until = self.moment() + timedelta(seconds=error.retry_after)
+        async with self.sessions() as session:
+            deferred = await defer(session, ids, until, error.message)
+            deferred += await unclaim(session, self.worker_id, until)
+        self.report.deferred += deferred
+        logger.warning(
+            "Telegram asked to wait %s s; %d reminders wait", error.retry_after, deferred
+        )
+
+    async def unreachable(self, digest: list[Delivery], error: str) -> None:
+        """403 or «chat not found»: stop writing to these users, tell the admins once."""
+        async with self.sessions() as session:
+            await mark_failed(session, [d.outbox_id for d in digest if d.outbox_id], error)
+            self.report.failed += len(digest)
+            users = {d.user_id: d.full_name for d in digest}
+            newly = []
+            for user_id, name in users.items():
+                was_reachable, _cancelled = await stop_user(session, user_id, error)
+                if was_reachable:
+                    newly.append((user_id, name))
+        for user_id, name in newly:
+            self.report.deactivated.append(user_id)
+            await self.tell_admins(user_id, name)
+
+    async def tell_admins(self, user_id: int, name: str) -> None:
+        with self.i18n.context(), self.i18n.use_locale(self.settings.default_locale):
+            text = _(
+                "⚠️ {name} (id {id}) has blocked the bot or deleted the account: reminders to "
+                "them are stopped until they write to the bot again."
+            ).format(name=escape(name), id=user_id)
+        for admin_id in sorted(self.settings.admin_ids - {user_id}):
+            try:
+                await self.limiter.acquire(admin_id)
+                await self.bot.send_message(admin_id, text)
+            except (TelegramAPIError, ClientDecodeError) as error:
+                logger.warning(
+                    "could not tell admin %s that %s is gone: %s", admin_id, user_id, error
+                )
+
+    async def dry_run(self) -> None:
+        async with self.sessions() as session:
+            plan = await plan_release(session, self.now, PREVIEW_LIMIT, lock=False)
+            deliveries = await preview_deliveries(session, plan, self.now)
+            await session.rollback()
+        self.report.released = len(plan.release)
+        self.report.cancelled = len(plan.cancel)
+        self.report.folded = len(plan.fold)
+        self.report.queued = len(plan.recipients)
+        deliveries.sort(key=lambda d: d.chat_id)
+        for chat_id, in_chat in groupby(deliveries, key=lambda d: d.chat_id):
+            for digest in _chunks(list(in_chat), self.settings.digest_items):
+                text, _markup = self.render(digest)
+                names = tuple(sorted({d.full_name for d in digest}))
+                self.report.previews.append(DigestPreview(chat_id, names, text))
+
+
+class _Recorder(Protocol):
+    async def __call__(self, session: AsyncSession, ids: list[int], error: str) -> int: ...
+
+
+async def run_tick(
+    sessions: async_sessionmaker[AsyncSession],
+    bot: MessageSender,
+    now: datetime,
+    *,
+    worker_id: str,
+    limiter: RateLimiter,
+    settings: DeliverySettings,
+    i18n: I18n,
+    dry_run: bool = False,
+    stop: asyncio.Event | None = None,
+) -> TickReport:
+    """Release the reminders due at `now`, send them, record what happened.
+
+    With `dry_run`, only say what would be sent and to whom: nothing is sent or written.
+    Setting `stop` ends the tick after the digest it is sending.
+    """
+    tick = _Tick(
+        sessions,
+        bot,
+        now,
+        worker_id=worker_id,
+        limiter=limiter,
+        settings=settings,
+        i18n=i18n,
+        stop=stop or asyncio.Event(),
+    )
+    if dry_run:
+        await tick.dry_run()
+        return tick.report
+    await tick.recover()
+    await tick.release()
+    await tick.send()
+    return tick.report

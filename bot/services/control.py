@@ -1,0 +1,1047 @@
+"""Ministry control, the read side: what is overdue, how each plan is going, measure cards,
+who can be reached, and the data of the XLSX/CSV/PNG report.
+
+Every day count is taken in the plan's own time zone: a deadline is a day there, not in UTC.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.plan.parties import PartyKind, normalize_name
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.types import AssignmentStatus, EventKind, Page
+from storage.models import (
+    AssignmentEventRow,
+    AssignmentRow,
+    MembershipRow,
+    PartyRow,
+    PlanRow,
+    TaskPartyRow,
+    TaskRow,
+    UnitPartyRow,
+    UnitRow,
+    UserRow,
+    WindowRow,
+)
+from storage.models_reminders import DeliveryStatus, OutboxRow, ReminderRow
+
+MAX_PAGE_SIZE = 50
+
+_measure = aliased(TaskRow, name="measure")
+_confirmer = aliased(UserRow, name="confirmer")
+_live = and_(AssignmentRow.active, WindowRow.active, TaskRow.active, UnitRow.active)
+
+
+class ControlStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    OVERDUE = "overdue"
+    DUE = "due"
+    """The window has started (or has no start) and its last day has not passed."""
+    UPCOMING = "upcoming"
+    """The window has not started yet."""
+
+
+def classify(
+    status: AssignmentStatus, start: date | None, end: date, today: date
+) -> ControlStatus:
+    if status is AssignmentStatus.CONFIRMED:
+        return ControlStatus.CONFIRMED
+    if end < today:
+        return ControlStatus.OVERDUE
+    if start is not None and start > today:
+        return ControlStatus.UPCOMING
+    return ControlStatus.DUE
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+class AmbiguousCode(InvalidInput):
+    """The code is in several plans: the caller has to say which."""
+
+    def __init__(self, code: str, plan_ids: tuple[str, ...]) -> None:
+        super().__init__(f"{code} is in several plans: {', '.join(plan_ids)}")
+        self.code = code
+        self.plan_ids = plan_ids
+
+
+class UnknownFilter(InvalidInput):
+    def __init__(self, text: str) -> None:
+        super().__init__(f"nothing matches the filter {text!r}")
+        self.text = text
+
+
+# ------------------------------------------------------------------------------------ plans
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    id: str
+    title: str
+    timezone: str
+    today: date
+
+
+async def _plans(session: AsyncSession, now: datetime, plan_id: str | None) -> list[_Plan]:
+    query = select(PlanRow.id, PlanRow.title, PlanRow.timezone).order_by(PlanRow.id)
+    if plan_id is not None:
+        query = query.where(PlanRow.id == plan_id)
+    rows = (await session.execute(query)).all()
+    return [_Plan(pid, title, tz, local_today(now, tz)) for pid, title, tz in rows]
+
+
+def _past_due(plans: Iterable[_Plan]) -> ColumnElement[bool]:
+    """Window end before the local today of its own plan (one term per plan: plans are few)."""
+    terms = [and_(TaskRow.plan_id == plan.id, WindowRow.end < plan.today) for plan in plans]
+    return or_(*terms) if terms else false()
+
+
+def _assignments() -> Select[Any]:
+    return (
+        select(AssignmentRow.id)
+        .select_from(AssignmentRow)
+        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
+        .join(TaskRow, TaskRow.id == WindowRow.task_id)
+        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
+    )
+
+
+# ---------------------------------------------------------------------------------- filters
+
+
+_NUMBER_RE = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[tuple[int, str], ...]:
+    """«СОШ № 3» before «СОШ № 11»: numbers inside names compare as numbers."""
+    return tuple(
+        (int(part), "") if part.isdigit() else (-1, part.casefold())
+        for part in _NUMBER_RE.split(name)
+    )
+
+
+def _word_re(text: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(normalize_name(text)) + r"(?!\w)")
+
+
+def _unit_key(name: str) -> str:
+    """«МБОУ СОШ № 3» and «мбоу сош №3» are the same school."""
+    return normalize_name(name).replace(" ", "")
+
+
+@dataclass(frozen=True, slots=True)
+class PartyMatch:
+    """The parties a filter names, and the parties whose units report for them."""
+
+    names: frozenset[str]
+    unit_parties: frozenset[str]
+
+
+async def match_parties(
+    session: AsyncSession, text: str, plan_id: str | None = None
+) -> PartyMatch:
+    """Parties whose name contains `text` as a whole word, case-insensitively: «МОУО» matches
+    «МОУО» and «руководители МОУО», not «УО»; a group reports through the units of its category.
+    """
+    query = select(PartyRow.name, PartyRow.kind, PartyRow.of).where(PartyRow.active)
+    if plan_id is not None:
+        query = query.where(PartyRow.plan_id == plan_id)
+    pattern = _word_re(text)
+    names: set[str] = set()
+    unit_parties: set[str] = set()
+    for name, kind, of in await session.execute(query):
+        if pattern.search(normalize_name(name)):
+            names.add(name)
+            unit_parties.add(name)
+            if kind is PartyKind.GROUP and of is not None:
+                unit_parties.add(of)
+    return PartyMatch(frozenset(names), frozenset(unit_parties))
+
+
+async def match_units(
+    session: AsyncSession, text: str, plan_id: str | None = None
+) -> frozenset[int]:
+    """Units named `text` (spacing and case aside); failing that, units whose name contains it."""
+    query = select(UnitRow.id, UnitRow.name).where(UnitRow.active)
+    if plan_id is not None:
+        query = query.where(UnitRow.plan_id == plan_id)
+    wanted = _unit_key(text)
+    rows = [(unit_id, _unit_key(name)) for unit_id, name in await session.execute(query)]
+    exact = frozenset(unit_id for unit_id, key in rows if key == wanted)
+    return exact or frozenset(unit_id for unit_id, key in rows if wanted and wanted in key)
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueFilter:
+    """What `/overdue ...` asked for, resolved against the database."""
+
+    plan_id: str | None = None
+    section: str | None = None
+    party: str | None = None
+    unit_ids: frozenset[int] | None = None
+    text: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.text
+
+
+_SECTION_RE = re.compile(r"^(?:раздел|разд\.?|section|sect\.?)\s*(\S+)\s*", re.IGNORECASE)
+
+
+async def resolve_filter(session: AsyncSession, text: str) -> OverdueFilter:
+    """Read «[PLAN] [раздел N | section N] [PARTY | UNIT]»; raise UnknownFilter if a part
+    matches nothing. A bare section code («5», «П1») is a section too.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return OverdueFilter()
+    rest = text
+    plan_id: str | None = None
+    first, _, after = rest.partition(" ")
+    plan_ids = {pid.casefold(): pid for pid in await session.scalars(select(PlanRow.id))}
+    if first.casefold() in plan_ids:
+        plan_id, rest = plan_ids[first.casefold()], after
+    section: str | None = None
+    sections = await _section_codes(session, plan_id)
+    found = _SECTION_RE.match(rest)
+    if found is not None:
+        code = found.group(1).rstrip(".").casefold()
+        if code not in sections:
+            raise UnknownFilter(text)
+        section, rest = sections[code], rest[found.end() :]
+    elif rest.rstrip(".").casefold() in sections:
+        section, rest = sections[rest.rstrip(".").casefold()], ""
+    party: str | None = None
+    unit_ids: frozenset[int] | None = None
+    if rest:
+        if (await match_parties(session, rest, plan_id)).names:
+            party = rest
+        else:
+            unit_ids = await match_units(session, rest, plan_id)
+            if not unit_ids:
+                raise UnknownFilter(text)
+    return OverdueFilter(plan_id, section, party, unit_ids, text)
+
+
+async def _section_codes(session: AsyncSession, plan_id: str | None) -> dict[str, str]:
+    query = select(TaskRow.section_code).where(TaskRow.section_code.is_not(None)).distinct()
+    if plan_id is not None:
+        query = query.where(TaskRow.plan_id == plan_id)
+    return {code.casefold(): code for code in await session.scalars(query) if code}
+
+
+# ---------------------------------------------------------------------------------- overdue
+
+
+@dataclass(frozen=True, slots=True)
+class LateUnit:
+    unit_id: int
+    name: str
+    assignment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueMeasure:
+    """One overdue window of a task and the units that have not confirmed it."""
+
+    task_id: int
+    window_id: int
+    plan_id: str
+    code: str
+    title: str
+    measure_title: str | None
+    section_code: str | None
+    section_title: str
+    window_start: date | None
+    window_end: date
+    window_label: str | None
+    days_overdue: int
+    """Local today of the plan minus the window's last day."""
+    units: tuple[LateUnit, ...]
+
+
+async def overdue(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    plan_id: str | None = None,
+    section: str | None = None,
+    party: str | None = None,
+    unit_id: int | None = None,
+    only_units: Collection[int] | None = None,
+    offset: int = 0,
+    limit: int = 10,
+) -> Page[OverdueMeasure]:
+    """Open assignments past their window's end, grouped by task window, oldest deadline first.
+
+    `party` matches like `match_parties`: the task must name such a party, and only the units
+    reporting for it are listed. `only_units` limits the listing (a member sees their own).
+    """
+    if offset < 0 or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValueError(f"offset must be >= 0 and limit within 1..{MAX_PAGE_SIZE}")
+    plans = {plan.id: plan for plan in await _plans(session, now, plan_id)}
+    conditions: list[ColumnElement[bool]] = [
+        _live,
+        AssignmentRow.status == AssignmentStatus.OPEN,
+        _past_due(plans.values()),
+    ]
+    if section is not None:
+        conditions.append(TaskRow.section_code == section)
+    if unit_id is not None:
+        conditions.append(AssignmentRow.unit_id == unit_id)
+    if only_units is not None:
+        conditions.append(AssignmentRow.unit_id.in_(list(only_units)))
+    if party is not None:
+        matched = await match_parties(session, party, plan_id)
+        conditions.append(
+            exists().where(
+                TaskPartyRow.task_id == TaskRow.id,
+                TaskPartyRow.party_name.in_(sorted(matched.names)),
+            )
+        )
+        conditions.append(
+            exists().where(
+                UnitPartyRow.unit_id == UnitRow.id,
+                UnitPartyRow.party_name.in_(sorted(matched.unit_parties)),
+            )
+        )
+    where = and_(*conditions)
+    groups = (
+        _assignments()
+        .with_only_columns(WindowRow.id)
+        .where(where)
+        .group_by(WindowRow.id, WindowRow.end, TaskRow.plan_id, TaskRow.position, WindowRow.seq)
+    )
+    total = await session.scalar(select(func.count()).select_from(groups.subquery()))
+    page_ids = list(
+        await session.scalars(
+            groups.order_by(WindowRow.end, TaskRow.plan_id, TaskRow.position, WindowRow.seq)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    if not page_ids:
+        return Page((), total or 0, offset, limit)
+
+    late: dict[int, list[LateUnit]] = defaultdict(list)
+    unit_rows = await session.execute(
+        _assignments()
+        .with_only_columns(AssignmentRow.window_id, UnitRow.id, UnitRow.name, AssignmentRow.id)
+        .where(where, AssignmentRow.window_id.in_(page_ids))
+        .order_by(UnitRow.name, UnitRow.id)
+    )
+    for window_id, unit, name, assignment in unit_rows:
+        late[window_id].append(LateUnit(unit, name, assignment))
+    for units in late.values():
+        units.sort(key=lambda unit: natural_key(unit.name))
+    details = await session.execute(
+        select(
+            WindowRow.id,
+            TaskRow.id,
+            TaskRow.plan_id,
+            TaskRow.code,
+            TaskRow.title,
+            _measure.title,
+            TaskRow.section_code,
+            TaskRow.section_title,
+            WindowRow.start,
+            WindowRow.end,
+            WindowRow.label,
+        )
+        .join(TaskRow, TaskRow.id == WindowRow.task_id)
+        .outerjoin(
+            _measure,
+            and_(_measure.plan_id == TaskRow.plan_id, _measure.code == TaskRow.measure_code),
+        )
+        .where(WindowRow.id.in_(page_ids))
+    )
+    by_window = {row[0]: row for row in details}
+    items = []
+    for window_id in page_ids:
+        row = by_window[window_id]
+        items.append(
+            OverdueMeasure(
+                task_id=row[1],
+                window_id=window_id,
+                plan_id=row[2],
+                code=row[3],
+                title=row[4],
+                measure_title=row[5],
+                section_code=row[6],
+                section_title=row[7],
+                window_start=row[8],
+                window_end=row[9],
+                window_label=row[10],
+                days_overdue=(plans[row[2]].today - row[9]).days,
+                units=tuple(late[window_id]),
+            )
+        )
+    return Page(tuple(items), total or 0, offset, limit)
+
+
+async def overdue_for(
+    session: AsyncSession,
+    now: datetime,
+    flt: OverdueFilter,
+    *,
+    only_units: Collection[int] | None = None,
+    offset: int = 0,
+    limit: int = 10,
+) -> Page[OverdueMeasure]:
+    """`overdue` with a resolved filter; `only_units` narrows it further (a member's units)."""
+    units: Collection[int] | None = flt.unit_ids
+    if only_units is not None:
+        units = set(only_units) if units is None else set(units) & set(only_units)
+    return await overdue(
+        session,
+        now,
+        plan_id=flt.plan_id,
+        section=flt.section,
+        party=flt.party,
+        only_units=units,
+        offset=offset,
+        limit=limit,
+    )
+
+
+# --------------------------------------------------------------------------------- progress
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    confirmed: int = 0
+    due: int = 0
+    overdue: int = 0
+    upcoming: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.confirmed + self.due + self.overdue + self.upcoming
+
+    @property
+    def percent(self) -> int:
+        """Confirmed out of everything assigned, rounded down: 100 only when all is done."""
+        return self.confirmed * 100 // self.total if self.total else 0
+
+    def plus(self, status: ControlStatus, n: int = 1) -> "Counts":
+        values = {
+            "confirmed": self.confirmed,
+            "due": self.due,
+            "overdue": self.overdue,
+            "upcoming": self.upcoming,
+        }
+        values[str(status)] += n
+        return Counts(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionProgress:
+    code: str | None
+    title: str
+    counts: Counts
+
+
+@dataclass(frozen=True, slots=True)
+class PlanProgress:
+    plan_id: str
+    title: str
+    timezone: str
+    today: date
+    counts: Counts
+    sections: tuple[SectionProgress, ...]
+
+
+@dataclass(slots=True)
+class _Tally:
+    title: str
+    position: int
+    counts: Counts = field(default_factory=Counts)
+
+
+def _plan_progress(plan: _Plan, tallies: Mapping[str | None, _Tally]) -> PlanProgress:
+    ordered = sorted(tallies.items(), key=lambda item: item[1].position)
+    sections = tuple(SectionProgress(code, t.title, t.counts) for code, t in ordered)
+    total = Counts()
+    for part in sections:
+        total = Counts(
+            total.confirmed + part.counts.confirmed,
+            total.due + part.counts.due,
+            total.overdue + part.counts.overdue,
+            total.upcoming + part.counts.upcoming,
+        )
+    return PlanProgress(plan.id, plan.title, plan.timezone, plan.today, total, sections)
+
+
+async def progress(
+    session: AsyncSession, now: datetime, plan_id: str | None = None
+) -> list[PlanProgress]:
+    """Per plan and per section: confirmed / due / overdue / upcoming assignments.
+
+    Counted in the database by (section, status, window dates): one row per distinct window
+    and status, however many units there are.
+    """
+    plans = await _plans(session, now, plan_id)
+    query = (
+        _assignments()
+        .with_only_columns(
+            TaskRow.plan_id,
+            TaskRow.section_code,
+            TaskRow.section_title,
+            AssignmentRow.status,
+            WindowRow.start,
+            WindowRow.end,
+            func.count(),
+            func.min(TaskRow.position),
+        )
+        .where(_live)
+        .group_by(
+            TaskRow.plan_id,
+            TaskRow.section_code,
+            TaskRow.section_title,
+            AssignmentRow.status,
+            WindowRow.start,
+            WindowRow.end,
+        )
+    )
+    if plan_id is not None:
+        query = query.where(TaskRow.plan_id == plan_id)
+    tallies: dict[str, dict[str | None, _Tally]] = defaultdict(dict)
+    today = {plan.id: plan.today for plan in plans}
+    for pid, code, title, status, start, end, count, position in await session.execute(query):
+        if pid not in today:
+            continue
+        tally = tallies[pid].setdefault(code, _Tally(title, position))
+        tally.position = min(tally.position, position)
+        tally.counts = tally.counts.plus(classify(status, start, end, today[pid]), count)
+    return [_plan_progress(plan, tallies.get(plan.id, {})) for plan in plans]
+
+
+# ----------------------------------------------------------------------------- measure card
+
+
+@dataclass(frozen=True, slots=True)
+class UnitState:
+    unit_id: int
+    unit_name: str
+    assignment_id: int
+    status: ControlStatus
+    days_overdue: int | None
+    confirmed_at: datetime | None
+    confirmed_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardWindow:
+    window_id: int
+    seq: int
+    start: date | None
+    end: date
+    label: str | None
+    ongoing: bool
+    units: tuple[UnitState, ...]
+
+    @property
+    def counts(self) -> Counts:
+        counts = Counts()
+        for unit in self.units:
+            counts = counts.plus(unit.status)
+        return counts
+
+
+@dataclass(frozen=True, slots=True)
+class CardTask:
+    task_id: int
+    code: str
+    title: str
+    term_text: str | None
+    responsible: str | None
+    windows: tuple[CardWindow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CardComment:
+    code: str
+    unit_name: str
+    author: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureCard:
+    plan_id: str
+    plan_title: str
+    timezone: str
+    today: date
+    task_id: int
+    code: str
+    title: str
+    measure_title: str | None
+    """For a sub-item: the title of its measure."""
+    section_code: str | None
+    section_title: str
+    term_text: str | None
+    """Verbatim, as the plan writes it."""
+    responsible: str | None
+    """Verbatim, as the plan writes it."""
+    result: str | None
+    parties: tuple[str, ...]
+    tasks: tuple[CardTask, ...]
+    """The task itself, or a measure's sub-items: those are what units confirm."""
+    comments: tuple[CardComment, ...]
+
+    @property
+    def counts(self) -> Counts:
+        counts = Counts()
+        for task in self.tasks:
+            for window in task.windows:
+                for unit in window.units:
+                    counts = counts.plus(unit.status)
+        return counts
+
+
+async def measure_card(
+    session: AsyncSession, plan_id: str | None, code: str, now: datetime
+) -> MeasureCard:
+    """The card of a measure or sub-item by its code; AmbiguousCode if several plans have it."""
+    query = select(TaskRow.id, TaskRow.plan_id).where(TaskRow.code == code, TaskRow.active)
+    if plan_id is not None:
+        query = query.where(TaskRow.plan_id == plan_id)
+    found = (await session.execute(query.order_by(TaskRow.plan_id))).all()
+    if not found:
+        raise NotFound(f"no measure {code}" + (f" in plan {plan_id}" if plan_id else ""))
+    if len(found) > 1:
+        raise AmbiguousCode(code, tuple(pid for _id, pid in found))
+    return await measure_card_for_task(session, found[0][0], now)
+
+
+async def measure_card_for_task(session: AsyncSession, task_id: int, now: datetime) -> MeasureCard:
+    task = await session.get(TaskRow, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    plan = await session.get(PlanRow, task.plan_id)
+    assert plan is not None  # a foreign key
+    today = local_today(now, plan.timezone)
+    measure_title = None
+    if task.measure_code is not None:
+        measure_title = await session.scalar(
+            select(TaskRow.title).where(
+                TaskRow.plan_id == task.plan_id, TaskRow.code == task.measure_code
+            )
+        )
+    items = list(
+        await session.scalars(
+            select(TaskRow)
+            .where(
+                TaskRow.plan_id == task.plan_id,
+                TaskRow.measure_code == task.code,
+                TaskRow.active,
+            )
+            .order_by(TaskRow.position)
+        )
+    )
+    parts = items or [task]
+    part_ids = [part.id for part in parts]
+    windows = list(
+        await session.scalars(
+            select(WindowRow)
+            .where(WindowRow.task_id.in_(part_ids), WindowRow.active)
+            .order_by(WindowRow.task_id, WindowRow.seq)
+        )
+    )
+    states: dict[int, list[UnitState]] = defaultdict(list)
+    rows = await session.execute(
+        _assignments()
+        .with_only_columns(
+            AssignmentRow.window_id,
+            UnitRow.id,
+            UnitRow.name,
+            AssignmentRow.id,
+            AssignmentRow.status,
+            WindowRow.start,
+            WindowRow.end,
+            AssignmentRow.confirmed_at,
+            _confirmer.full_name,
+        )
+        .outerjoin(_confirmer, _confirmer.id == AssignmentRow.confirmed_by_user_id)
+        .where(_live, WindowRow.task_id.in_(part_ids))
+        .order_by(UnitRow.name, UnitRow.id)
+    )
+    for window_id, unit_id, name, assignment_id, status, start, end, at, who in rows:
+        state = classify(status, start, end, today)
+        late = (today - end).days if state is ControlStatus.OVERDUE else None
+        states[window_id].append(
+            UnitState(unit_id, name, assignment_id, state, late, at, who if at else None)
+        )
+    by_task: dict[int, list[CardWindow]] = defaultdict(list)
+    for window in windows:
+        by_task[window.task_id].append(
+            CardWindow(
+                window.id,
+                window.seq,
+                window.start,
+                window.end,
+                window.label,
+                window.ongoing,
+                tuple(sorted(states.get(window.id, ()), key=lambda s: natural_key(s.unit_name))),
+            )
+        )
+    comments = await session.execute(
+        select(
+            TaskRow.code,
+            UnitRow.name,
+            UserRow.full_name,
+            AssignmentEventRow.at,
+            AssignmentEventRow.text,
+        )
+        .select_from(AssignmentEventRow)
+        .join(AssignmentRow, AssignmentRow.id == AssignmentEventRow.assignment_id)
+        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
+        .join(TaskRow, TaskRow.id == WindowRow.task_id)
+        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
+        .join(UserRow, UserRow.id == AssignmentEventRow.user_id)
+        .where(
+            AssignmentEventRow.kind == EventKind.COMMENTED,
+            WindowRow.task_id.in_(part_ids),
+        )
+        .order_by(AssignmentEventRow.at, AssignmentEventRow.id)
+    )
+    parties = await session.scalars(
+        select(TaskPartyRow.party_name)
+        .where(TaskPartyRow.task_id == task.id)
+        .order_by(TaskPartyRow.position)
+    )
+    return MeasureCard(
+        plan_id=plan.id,
+        plan_title=plan.title,
+        timezone=plan.timezone,
+        today=today,
+        task_id=task.id,
+        code=task.code,
+        title=task.title,
+        measure_title=measure_title,
+        section_code=task.section_code,
+        section_title=task.section_title,
+        term_text=task.term_text,
+        responsible=task.responsible,
+        result=task.result,
+        parties=tuple(parties),
+        tasks=tuple(
+            CardTask(
+                part.id,
+                part.code,
+                part.title,
+                part.term_text,
+                part.responsible,
+                tuple(by_task.get(part.id, ())),
+            )
+            for part in parts
+        ),
+        comments=tuple(
+            CardComment(code, unit, author, at, text or "")
+            for code, unit, author, at, text in comments
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------- coverage
+
+
+@dataclass(frozen=True, slots=True)
+class UnitCoverage:
+    unit_id: int
+    name: str
+    members: int
+    """Active memberships of users the bot can reach."""
+    blocked: tuple[str, ...]
+    """Members who blocked the bot (Telegram refuses to deliver to them)."""
+    failed: int
+    """Reminder deliveries to this unit's members that failed for good."""
+
+    @property
+    def covered(self) -> bool:
+        return self.members > 0
+
+
+@dataclass(frozen=True, slots=True)
+class PartyCoverage:
+    name: str
+    kind: PartyKind
+    units: tuple[UnitCoverage, ...]
+
+    @property
+    def covered(self) -> bool:
+        return any(unit.covered for unit in self.units)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCoverage:
+    plan_id: str
+    title: str
+    parties: tuple[PartyCoverage, ...]
+    """The parties the plan's measures name, in name order."""
+
+    @property
+    def gaps(self) -> tuple[PartyCoverage, ...]:
+        """Parties with nobody to remind: no unit at all, or no unit with a reachable member."""
+        return tuple(party for party in self.parties if not party.covered)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    plans: tuple[PlanCoverage, ...]
+
+
+async def coverage(session: AsyncSession, plan_id: str | None = None) -> Coverage:
+    """Who can be reached for each party the plans name, unit by unit."""
+    plans_query = select(PlanRow.id, PlanRow.title).order_by(PlanRow.id)
+    if plan_id is not None:
+        plans_query = plans_query.where(PlanRow.id == plan_id)
+    plans = (await session.execute(plans_query)).all()
+    plan_ids = [pid for pid, _title in plans]
+
+    named = await session.execute(
+        select(TaskRow.plan_id, TaskPartyRow.party_name)
+        .join(TaskPartyRow, TaskPartyRow.task_id == TaskRow.id)
+        .where(TaskRow.active, TaskRow.plan_id.in_(plan_ids))
+        .distinct()
+    )
+    named_by_plan: dict[str, set[str]] = defaultdict(set)
+    for pid, name in named:
+        named_by_plan[pid].add(name)
+    party_rows = {
+        (pid, name): (kind, of)
+        for pid, name, kind, of in await session.execute(
+            select(PartyRow.plan_id, PartyRow.name, PartyRow.kind, PartyRow.of).where(
+                PartyRow.plan_id.in_(plan_ids), PartyRow.active
+            )
+        )
+    }
+    units_by_party: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for pid, party, unit_id, name in await session.execute(
+        select(UnitPartyRow.plan_id, UnitPartyRow.party_name, UnitRow.id, UnitRow.name)
+        .join(UnitRow, UnitRow.id == UnitPartyRow.unit_id)
+        .where(UnitRow.active, UnitRow.plan_id.in_(plan_ids))
+        .order_by(UnitRow.name, UnitRow.id)
+    ):
+        units_by_party[(pid, party)].append((unit_id, name))
+
+    members: dict[int, int] = defaultdict(int)
+    blocked: dict[int, list[str]] = defaultdict(list)
+    for unit_id, active, full_name in await session.execute(
+        select(MembershipRow.unit_id, UserRow.active, UserRow.full_name)
+        .join(UserRow, UserRow.id == MembershipRow.user_id)
+        .join(UnitRow, UnitRow.id == MembershipRow.unit_id)
+        .where(MembershipRow.revoked_at.is_(None), UnitRow.plan_id.in_(plan_ids))
+        .order_by(UserRow.full_name)
+    ):
+        if active:
+            members[unit_id] += 1
+        else:
+            blocked[unit_id].append(full_name)
+    failed_rows = await session.execute(
+        select(AssignmentRow.unit_id, func.count(OutboxRow.id))
+        .select_from(OutboxRow)
+        .join(ReminderRow, ReminderRow.id == OutboxRow.reminder_id)
+        .join(AssignmentRow, AssignmentRow.id == ReminderRow.assignment_id)
+        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
+        .where(OutboxRow.status == DeliveryStatus.FAILED, UnitRow.plan_id.in_(plan_ids))
+        .group_by(AssignmentRow.unit_id)
+    )
+    failed = {unit_id: count for unit_id, count in failed_rows}  # noqa: C416 - a Result is no mapping
+
+    def unit_coverage(unit_id: int, name: str) -> UnitCoverage:
+        return UnitCoverage(
+            unit_id, name, members.get(unit_id, 0), tuple(blocked.get(unit_id, ())),
+            failed.get(unit_id, 0),
+        )  # fmt: skip
+
+    result = []
+    for pid, title in plans:
+        parties = []
+        for name in sorted(named_by_plan.get(pid, ()), key=str.casefold):
+            if (pid, name) not in party_rows:
+                continue
+            kind, of = party_rows[(pid, name)]
+            units = dict(units_by_party.get((pid, name), ()))
+            if kind is PartyKind.GROUP and of is not None:
+                units |= dict(units_by_party.get((pid, of), ()))
+            ordered = sorted(units.items(), key=lambda unit: (natural_key(unit[1]), unit[0]))
+            parties.append(
+                PartyCoverage(name, kind, tuple(unit_coverage(u, n) for u, n in ordered))
+            )
+        result.append(PlanCoverage(pid, title, tuple(parties)))
+    return Coverage(tuple(result))
+
+
+# ----------------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    section_code: str | None
+    section_title: str
+    code: str
+    title: str
+    measure_title: str | None
+    term_text: str | None
+    responsible: str | None
+    window_start: date | None
+    window_end: date
+    window_label: str | None
+    unit_name: str
+    status: ControlStatus
+    days_overdue: int | None
+    confirmed_at: datetime | None
+    """In the plan's time zone."""
+    confirmed_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanReport:
+    plan_id: str
+    title: str
+    timezone: str
+    today: date
+    rows: tuple[ReportRow, ...]
+    progress: PlanProgress
+    overdue_history: tuple[tuple[date, int], ...]
+    """For each day: how many assignments were past due and not yet confirmed."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    generated_at: datetime
+    plans: tuple[PlanReport, ...]
+
+
+def overdue_history(
+    spans: Iterable[tuple[date, date | None]], first: date, last: date
+) -> tuple[tuple[date, int], ...]:
+    """(window end, local day of confirmation or None) → overdue count for each day first..last.
+
+    An assignment is overdue on day D when its window ended before D and it was not confirmed
+    on or before D. The current confirmation is what counts: one undone in between is not seen.
+    """
+    if last < first:
+        return ()
+    delta: dict[date, int] = defaultdict(int)
+    for end, confirmed in spans:
+        begins = max(end + timedelta(days=1), first)
+        stops = confirmed if confirmed is not None else last + timedelta(days=1)
+        if stops > begins:
+            delta[begins] += 1
+            delta[stops] -= 1
+    history = []
+    running = 0
+    day = first
+    while day <= last:
+        running += delta.get(day, 0)
+        history.append((day, running))
+        day += timedelta(days=1)
+    return tuple(history)
+
+
+async def report_data(session: AsyncSession, plan_id: str | None, now: datetime) -> ReportData:
+    """Everything the report shows, in one pass over the assignments of the plan(s)."""
+    plans = await _plans(session, now, plan_id)
+    if plan_id is not None and not plans:
+        raise NotFound(f"no plan {plan_id}")
+    # Core execution: tens of thousands of plain rows need none of the ORM's result handling.
+    connection = await session.connection()
+    rows = await connection.execute(
+        _assignments()
+        .with_only_columns(
+            TaskRow.plan_id,
+            TaskRow.section_code,
+            TaskRow.section_title,
+            TaskRow.code,
+            TaskRow.title,
+            _measure.title,
+            TaskRow.term_text,
+            TaskRow.responsible,
+            WindowRow.start,
+            WindowRow.end,
+            WindowRow.label,
+            UnitRow.name,
+            AssignmentRow.status,
+            AssignmentRow.confirmed_at,
+            _confirmer.full_name,
+            TaskRow.position,
+            WindowRow.seq,
+        )
+        .outerjoin(
+            _measure,
+            and_(_measure.plan_id == TaskRow.plan_id, _measure.code == TaskRow.measure_code),
+        )
+        .outerjoin(_confirmer, _confirmer.id == AssignmentRow.confirmed_by_user_id)
+        .where(_live, TaskRow.plan_id.in_([plan.id for plan in plans]))
+        .order_by(TaskRow.plan_id, TaskRow.position, WindowRow.seq, UnitRow.name, UnitRow.id)
+    )
+    by_plan: dict[str, list[ReportRow]] = defaultdict(list)
+    spans: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
+    starts: dict[str, date] = {}  # the first window end: nothing is overdue before it
+    order: dict[str, list[tuple[int, int, tuple[tuple[int, str], ...]]]] = defaultdict(list)
+    tallies: dict[str, dict[str | None, _Tally]] = defaultdict(dict)
+    info = {plan.id: plan for plan in plans}
+    for row in rows:
+        plan = info[row[0]]
+        zone = ZoneInfo(plan.timezone)
+        status = classify(row[12], row[8], row[9], plan.today)
+        confirmed_at = row[13].astimezone(zone) if row[13] is not None else None
+        by_plan[plan.id].append(
+            ReportRow(
+                section_code=row[1],
+                section_title=row[2],
+                code=row[3],
+                title=row[4],
+                measure_title=row[5],
+                term_text=row[6],
+                responsible=row[7],
+                window_start=row[8],
+                window_end=row[9],
+                window_label=row[10],
+                unit_name=row[11],
+                status=status,
+                days_overdue=(plan.today - row[9]).days
+                if status is ControlStatus.OVERDUE
+                else None,
+                confirmed_at=confirmed_at,
+                confirmed_by=row[14] if confirmed_at is not None else None,
+            )
+        )
+        order[plan.id].append((row[15], row[16], natural_key(row[11])))
+        spans[plan.id].append((row[9], confirmed_at.date() if confirmed_at else None))
+        starts[plan.id] = min(starts.get(plan.id, row[9]), row[9])
+        tally = tallies[plan.id].setdefault(row[1], _Tally(row[2], row[15]))
+        tally.counts = tally.counts.plus(status)
+    reports = []
+    for plan in plans:
+        first = starts.get(plan.id, plan.today)
+        keys = order.get(plan.id, [])
+        ranked = sorted(range(len(keys)), key=keys.__getitem__)
+        plan_rows = by_plan.get(plan.id, [])
+        reports.append(
+            PlanReport(
+                plan.id,
+                plan.title,
+                plan.timezone,
+                plan.today,
+                tuple(plan_rows[i] for i in ranked),
+                _plan_progress(plan, tallies.get(plan.id, {})),
+                overdue_history(spans.get(plan.id, ()), min(first, plan.today), plan.today),
+            )
+        )
+    return ReportData(now, tuple(reports))
