@@ -191,3 +191,16 @@ async def test_flood_limit_per_hour(db_url: str, tmp_path: Path) -> None:
         bot.clock.advance(timedelta(hours=1, minutes=1))
         allowed = await bot.say(PARENT, "как подать апелляцию")
         assert "много вопросов" not in allowed.params["text"]
+
+
+async def test_faq_entries_past_their_review_date_are_flagged_to_admins(bot: Harness) -> None:
+    bot.clock.set(datetime(2028, 1, 10, 3, 0, tzinfo=UTC))
+    since = len(bot.server.calls)
+
+    await bot.app.review_faq()
+
+    flagged = await bot.server.wait_for_call(
+        "sendMessage", lambda call: call.chat_id == ADMIN.id, since=since
+    )
+    assert "review was due" in flagged.params["text"]
+    assert "illness-exam-day" in flagged.params["text"]
