@@ -2,14 +2,13 @@
 
 import argparse
 import asyncio
-import logging
 import re
 import sys
-from datetime import date, datetime
+from datetime import date
 
 from bot.app import build_application
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, load_settings
+from bot.commands.common import load_cli_settings, moment_arg
 from bot.reminders.tick import TickReport
 from bot.services.errors import DomainError
 from bot.services.reminders import set_external_date
@@ -23,7 +22,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     tick = commands.add_parser("tick", help="send the reminders due now (one tick) and exit")
     tick.add_argument(
         "--now",
-        type=_moment,
+        type=moment_arg,
         default=None,
         help="the moment to tick at, with its offset, e.g. 2024-03-11T09:00+07:00",
     )
@@ -37,29 +36,6 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     setdate.add_argument("code", metavar="CODE")
     setdate.add_argument("day", metavar="DATE", type=date.fromisoformat, help="YYYY-MM-DD")
     setdate.set_defaults(handler=setdate_command)
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        message = f'"{text}" is not a moment like 2024-03-11T09:00+07:00'
-        raise argparse.ArgumentTypeError(message) from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f'"{text}" needs its UTC offset, e.g. +07:00')
-    return moment
-
-
-def _settings() -> Settings | None:
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    return settings
 
 
 def print_report(report: TickReport, *, dry_run: bool) -> None:
@@ -83,7 +59,7 @@ def print_report(report: TickReport, *, dry_run: bool) -> None:
 
 
 def tick_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_cli_settings()
     if settings is None:
         return 2
 
@@ -101,7 +77,7 @@ def tick_command(args: argparse.Namespace) -> int:
 
 
 def setdate_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_cli_settings()
     if settings is None:
         return 2
 

@@ -2,13 +2,13 @@
 
 import argparse
 import asyncio
-import logging
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, load_settings
+from bot.commands.common import load_cli_settings, moment_arg
+from bot.config import Settings
 from bot.i18n import create_i18n
 from bot.reports.chart import progress_chart
 from bot.reports.csvfile import build_csv
@@ -37,34 +37,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     report.add_argument("--chart", type=Path, default=None, help="also draw the PNG chart")
     report.add_argument(
         "--now",
-        type=_moment,
+        type=moment_arg,
         default=None,
         help="the moment the report is made at, e.g. 2024-03-11T09:00+07:00 (reproducible)",
     )
     report.set_defaults(handler=report_command)
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        message = f'"{text}" is not a moment like 2024-03-11T09:00+07:00'
-        raise argparse.ArgumentTypeError(message) from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f'"{text}" needs its UTC offset, e.g. +07:00')
-    return moment
-
-
-def _settings() -> Settings | None:
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    return settings
 
 
 def _labels(locale: str) -> ReportLabels:
@@ -84,7 +61,7 @@ async def _gather(settings: Settings, plan_id: str | None, now: datetime) -> Rep
 
 
 def report_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_cli_settings()
     if settings is None:
         return 2
     now = args.now or SystemClock().now()

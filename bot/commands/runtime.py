@@ -5,13 +5,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import load_data, run_forever
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, load_settings
+from bot.commands.common import load_cli_settings
+from bot.config import Settings
 from bot.services.errors import DomainError
 from bot.services.invitations import create_invitation, deep_link
 from bot.services.types import Role
@@ -56,31 +56,16 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     units.set_defaults(handler=units_command)
 
 
-def _settings(err: TextIO = sys.stderr) -> Settings | None:
-    try:
-        return load_settings()
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=err)
-        return None
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-
 def run_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_cli_settings()
     if settings is None:
         return 2
-    _configure_logging(settings)
     run_forever(settings)
     return 0
 
 
 def db_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_cli_settings()
     if settings is None:
         return 2
     url = settings.database_url
@@ -109,7 +94,7 @@ async def _with_session(
 
 
 def sync_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_cli_settings()
     if settings is None:
         return 2
 
@@ -133,7 +118,7 @@ def sync_command(args: argparse.Namespace) -> int:
 
 
 def invite_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_cli_settings()
     if settings is None:
         return 2
     role = Role(args.role)
@@ -161,7 +146,7 @@ def invite_command(args: argparse.Namespace) -> int:
 
 
 def units_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_cli_settings()
     if settings is None:
         return 2
 
