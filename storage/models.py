@@ -98,6 +98,8 @@ class PlanRow(Base):
     # The plan's reminder overrides and event dates, kept so the scheduler needs no YAML.
     reminder_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     events: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    control_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Acceptance, escalation and the coordinating parties (`bot.control.settings`)."""
 
 
 class PartyRow(Base):
@@ -217,6 +219,11 @@ class AssignmentRow(Base):
     confirmed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
+    due_date: Mapped[date | None]
+    """An approved extension: the unit's own deadline, in place of the window's end."""
+    accepted_at: Mapped[datetime | None]
+    """Staff accepted the confirmation («снято с контроля»); None while it awaits review."""
+    accepted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class AssignmentEventRow(Base):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import ValidationError
 
+from bot.plan.control import ControlSettings
 from bot.plan.model import (
     Coordinator,
     Diagnostic,
@@ -161,6 +162,12 @@ class _Builder:
             sections=sections,
             measures=tuple(self.measures),
             reminder_settings=settings,
+            control=ControlSettings(
+                acceptance=self.doc.control.acceptance,
+                escalate_after_working_days=self.doc.control.escalate_after_working_days,
+                weekly_digest=self.doc.control.weekly_digest,
+                coordinators=tuple((c.party, c.role) for c in coordinators),
+            ),
             events=events,
             hotline=MappingProxyType(
                 {

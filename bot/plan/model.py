@@ -7,6 +7,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.plan.control import DEFAULT_CONTROL, ControlSettings
 from bot.plan.parties import PartyDirectory
 from bot.plan.schema import CoordinatorRole
 from bot.reminders.policy import DEFAULT_SETTINGS, ReminderSettings
@@ -105,6 +106,7 @@ class Plan:
     sections: tuple[Section, ...]
     measures: tuple[Measure, ...]
     reminder_settings: ReminderSettings = DEFAULT_SETTINGS
+    control: ControlSettings = DEFAULT_CONTROL
     # event slug → its dates in order, for relative terms («за 1 месяц до начала экзамена»)
     events: Mapping[str, tuple[date, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # the `hotline:` facts (phone, hours, addresses) as text, for the FAQ's placeholders

@@ -178,6 +178,14 @@ class RemindersDoc(_Strict):
         return values
 
 
+class ControlDoc(_Strict):
+    """How the plan is controlled (see docs/plan-format.md, «control»)."""
+
+    acceptance: bool = False
+    escalate_after_working_days: Annotated[int, Field(ge=1, le=60)] | None = 5
+    weekly_digest: bool = True
+
+
 EVENT_SLUG_RE = r"^[a-z][a-z0-9_]*$"
 EventSlug = Annotated[str, StringConstraints(pattern=EVENT_SLUG_RE)]
 
@@ -198,6 +206,7 @@ class PlanDoc(_Strict):
     coordinators: list[CoordinatorDoc] = Field(default_factory=list)
     directory: DirectoryDoc = Field(default_factory=DirectoryDoc)
     reminders: RemindersDoc = Field(default_factory=RemindersDoc)
+    control: ControlDoc = Field(default_factory=ControlDoc)
     events: dict[EventSlug, list[date]] = Field(default_factory=dict)
     # Regional facts the hotline's answers quote ({hotline.phone} …): filled in by the admin.
     hotline: dict[Annotated[str, StringConstraints(pattern=r"^[a-z_]+$")], str | list[str]] = (

@@ -1,13 +1,15 @@
-"""Helpers the service modules share: change-only assignment, row-to-value conversion."""
+"""Helpers the service modules share: change-only assignment, row-to-value conversion,
+insert-if-absent."""
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import NotFound
 from bot.services.types import UnitInfo, UserInfo
-from storage.models import UnitPartyRow, UnitRow, UserRow
+from storage.models import AssignmentRow, Base, UnitPartyRow, UnitRow, UserRow, WindowRow
 
 
 def assign(row: object, **values: Any) -> bool:
@@ -64,3 +66,29 @@ async def unit_info(session: AsyncSession, unit_id: int) -> UnitInfo:
         raise NotFound(f"no unit {unit_id}")
     [info] = await unit_infos(session, [row])
     return info
+
+
+INSERT_CHUNK = 1000
+
+EFFECTIVE_DEADLINE: ColumnElement[Any] = func.coalesce(AssignmentRow.due_date, WindowRow.end)
+"""An assignment's deadline: its approved extension, else its window's end."""
+
+
+async def insert_if_absent(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]
+) -> int:
+    """INSERT … ON CONFLICT DO NOTHING, returning how many rows were new.
+
+    Checking for existing keys first would race with another process scheduling the same
+    reminders (`roadmap-bot sync` beside the running bot), and on PostgreSQL a unique
+    violation aborts the whole transaction. Both dialects spell the clause the same way but
+    SQLAlchemy builds it from dialect-specific `insert` constructs.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    created = 0
+    for start in range(0, len(rows), INSERT_CHUNK):
+        statement = insert(model).on_conflict_do_nothing().returning(*inspect(model).primary_key)
+        result = await session.execute(statement, rows[start : start + INSERT_CHUNK])
+        created += len(result.all())
+    return created

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.plan.control import ControlSettings
 from bot.plan.model import Item, Measure, Plan, Task
 from bot.plan.parties import Party, PartyKind
 from bot.reminders.policy import (
@@ -156,6 +157,11 @@ def settings_json(settings: ReminderSettings) -> dict[str, Any]:
     } | {"days_before": list(settings.days_before)}
 
 
+def stored_control(row: PlanRow) -> ControlSettings:
+    """The plan's control settings (acceptance, escalation, coordinators) as last loaded."""
+    return ControlSettings.from_json(row.control_settings)
+
+
 def stored_settings(row: PlanRow) -> ReminderSettings:
     """The plan's reminder settings as last loaded; fields added since keep their defaults."""
     stored = row.reminder_settings or {}
@@ -244,6 +250,7 @@ async def _upsert_plan(session: AsyncSession, plan: Plan, now: datetime) -> tupl
         "file": plan.file,
         "reminder_settings": settings_json(plan.reminder_settings),
         "events": events_json(plan.events),
+        "control_settings": plan.control.to_json(),
     }
     row = await session.get(PlanRow, plan.id)
     if row is None:

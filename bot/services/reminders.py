@@ -23,7 +23,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -35,6 +34,7 @@ from bot.reminders.policy import (
     plan_reminders,
     status_checks,
 )
+from bot.services._common import insert_if_absent
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.members import get_user, set_reachable
 from bot.services.plans import (
@@ -58,7 +58,6 @@ from storage.models_reminders import DeliveryStatus, OutboxRow, ReminderRow, Rem
 
 STATUS_CHECK_HORIZON = timedelta(days=62)
 """Status checks are written this far ahead; the daily re-scheduling adds the next ones."""
-INSERT_CHUNK = 1000
 RETRY_DELAYS = (
     timedelta(seconds=30),
     timedelta(minutes=2),
@@ -97,26 +96,6 @@ def _skip_locked(
     if session.get_bind().dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True, key_share=key_share)
     return query
-
-
-async def _insert_if_absent(
-    session: AsyncSession, model: type[ReminderRow] | type[OutboxRow], rows: list[dict[str, Any]]
-) -> int:
-    """INSERT … ON CONFLICT DO NOTHING, returning how many rows were new.
-
-    Checking for existing keys first would race with another process scheduling the same
-    reminders (`roadmap-bot sync` beside the running bot), and on PostgreSQL a unique
-    violation aborts the whole transaction. Both dialects spell the clause the same way but
-    SQLAlchemy builds it from dialect-specific `insert` constructs.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    created = 0
-    for start in range(0, len(rows), INSERT_CHUNK):
-        statement = insert(model).on_conflict_do_nothing().returning(model.id)
-        result = await session.execute(statement, rows[start : start + INSERT_CHUNK])
-        created += len(result.all())
-    return created
 
 
 async def _update(session: AsyncSession, statement: Any) -> int:
@@ -279,7 +258,7 @@ async def stage_reminders(session: AsyncSession, plan_id: str, now: datetime) ->
         }
         for key in sorted(writable - known, key=lambda k: (wanted[k], k[0]))
     ]
-    created = await _insert_if_absent(session, ReminderRow, new)
+    created = await insert_if_absent(session, ReminderRow, new)
     await session.flush()
     return ScheduleReport(plan_id, created, len(moved), len(cancel))
 
@@ -548,7 +527,7 @@ async def apply_release(session: AsyncSession, plan: ReleasePlan, now: datetime)
         for r in plan.recipients
         if r.reminder_id in released
     ]
-    deliveries = await _insert_if_absent(session, OutboxRow, rows)
+    deliveries = await insert_if_absent(session, OutboxRow, rows)
     superseded = 0
     if released:
         # An older reminder of the same assignment still waiting (a retry) is not sent too.

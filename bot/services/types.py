@@ -32,6 +32,26 @@ class EventKind(StrEnum):
     CONFIRMED = "confirmed"
     UNDONE = "undone"
     COMMENTED = "commented"
+    EVIDENCE = "evidence"
+    """A document or photo attached to the confirmation."""
+    ACCEPTED = "accepted"
+    """Staff accepted the confirmation («снято с контроля»)."""
+    RETURNED = "returned"
+    """Staff returned the confirmation with a comment: the assignment is open again."""
+    EXT_REQUESTED = "ext_requested"
+    EXT_APPROVED = "ext_approved"
+    EXT_REFUSED = "ext_refused"
+
+
+class ExtensionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class EvidenceKind(StrEnum):
+    DOCUMENT = "document"
+    PHOTO = "photo"
 
 
 UNDO_WINDOW = timedelta(minutes=15)

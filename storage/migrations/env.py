@@ -9,7 +9,11 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
-from storage import models_hotline, models_reminders  # noqa: F401  (their tables join Base.metadata)
+from storage import (  # noqa: F401  (their tables join Base.metadata)
+    models_control,
+    models_hotline,
+    models_reminders,
+)
 from storage.engine import async_url, create_engine
 from storage.models import Base, UTCDateTime
 

@@ -30,6 +30,11 @@ TABLES = {
     "hotline_tickets",
     "hotline_messages",
     "faq_drafts",
+    "evidence",
+    "extension_requests",
+    "deadline_changes",
+    "escalations",
+    "notices",
 }
 
 
@@ -82,3 +87,18 @@ async def test_upgrade_twice_is_harmless(db_url: str) -> None:
 async def test_migrated_schema_matches_the_models(db_url: str) -> None:
     await upgrade(db_url)
     assert await _schema_drift(db_url) == []
+
+
+async def test_event_kinds_constraint_allows_the_control_events(db_url: str) -> None:
+    await upgrade(db_url)
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            checks = await connection.run_sync(
+                lambda sync: inspect(sync).get_check_constraints("assignment_events")
+            )
+    finally:
+        await engine.dispose()
+    (kind_check,) = [c for c in checks if c["name"] == "ck_assignment_events_kind"]
+    for kind in ("confirmed", "returned", "accepted", "ext_refused", "evidence"):
+        assert f"'{kind}'" in kind_check["sqltext"]

@@ -1,0 +1,204 @@
+"""One-off messages: who is told, and the outbox that tells them.
+
+A notice is rendered by whoever writes it (in the recipient's language) and stored with a key
+that names what it is about (`returned:42:3:user:7`): writing it twice is harmless, so a job
+that crashes half way can simply run again. The tick sends notices like reminders: claimed,
+sent once, retried with backoff on a Telegram error, failed for good after a few attempts.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services._common import insert_if_absent
+from bot.services.types import Role
+from storage.models import MembershipRow, UnitPartyRow, UnitRow, UserRow
+from storage.models_control import NOTICE_KEY_LENGTH, NoticeRow
+from storage.models_reminders import DeliveryStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    user_id: int
+    chat_id: int
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeDraft:
+    key: str
+    kind: str
+    recipient: Recipient
+    text: str
+    keyboard: dict[str, Any] | None = None
+    """An `InlineKeyboardMarkup` as `model_dump(mode="json", exclude_none=True)` gives it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    id: int
+    kind: str
+    user_id: int
+    chat_id: int
+    text: str
+    keyboard: dict[str, Any] | None
+    attempts: int
+
+
+def _recipients(rows: Iterable[tuple[int, int, str | None]]) -> tuple[Recipient, ...]:
+    return tuple(Recipient(user_id, chat_id, language) for user_id, chat_id, language in rows)
+
+
+def _members() -> Any:
+    return (
+        select(UserRow.id, UserRow.chat_id, UserRow.language)
+        .join(MembershipRow, MembershipRow.user_id == UserRow.id)
+        .where(MembershipRow.revoked_at.is_(None), UserRow.active)
+    )
+
+
+async def unit_recipients(session: AsyncSession, unit_id: int) -> tuple[Recipient, ...]:
+    """The active members of a unit."""
+    rows = await session.execute(
+        _members().where(MembershipRow.unit_id == unit_id).distinct().order_by(UserRow.id)
+    )
+    return _recipients(rows.tuples())
+
+
+async def party_recipients(
+    session: AsyncSession, plan_id: str, parties: Sequence[str]
+) -> tuple[Recipient, ...]:
+    """The active members of every active unit reporting for one of `parties` in the plan."""
+    if not parties:
+        return ()
+    units = (
+        select(UnitPartyRow.unit_id)
+        .join(UnitRow, UnitRow.id == UnitPartyRow.unit_id)
+        .where(
+            UnitPartyRow.plan_id == plan_id,
+            UnitPartyRow.party_name.in_(parties),
+            UnitRow.active,
+        )
+    )
+    rows = await session.execute(
+        _members().where(MembershipRow.unit_id.in_(units)).distinct().order_by(UserRow.id)
+    )
+    return _recipients(rows.tuples())
+
+
+async def staff_recipients(
+    session: AsyncSession, admin_ids: frozenset[int] = frozenset()
+) -> tuple[Recipient, ...]:
+    """Active staff and admins (those named in ADMIN_IDS once they have written to the bot)."""
+    rows = await session.execute(
+        select(UserRow.id, UserRow.chat_id, UserRow.language)
+        .where(
+            UserRow.active,
+            UserRow.role.in_([Role.STAFF, Role.ADMIN]) | UserRow.id.in_(admin_ids),
+        )
+        .order_by(UserRow.id)
+    )
+    return _recipients(rows.tuples())
+
+
+async def enqueue(session: AsyncSession, drafts: Sequence[NoticeDraft], now: datetime) -> int:
+    """Write the notices not written yet (by key); flushed, not committed. Returns how many."""
+    rows = []
+    for draft in drafts:
+        if len(draft.key) > NOTICE_KEY_LENGTH:
+            raise ValueError(f"notice key longer than {NOTICE_KEY_LENGTH}: {draft.key!r}")
+        rows.append(
+            {
+                "key": draft.key,
+                "kind": draft.kind,
+                "user_id": draft.recipient.user_id,
+                "chat_id": draft.recipient.chat_id,
+                "text": draft.text,
+                "keyboard": draft.keyboard,
+                "status": DeliveryStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+    return await insert_if_absent(session, NoticeRow, rows)
+
+
+def _notice(row: NoticeRow) -> Notice:
+    return Notice(
+        id=row.id,
+        kind=row.kind,
+        user_id=row.user_id,
+        chat_id=row.chat_id,
+        text=row.text,
+        keyboard=row.keyboard,
+        attempts=row.attempts,
+    )
+
+
+async def due_notices(session: AsyncSession, now: datetime, limit: int) -> tuple[Notice, ...]:
+    """Pending notices whose time has come, oldest first; committed as `sending` before they
+    are sent, so a crash mid-send leaves them `sending` (see `recover_notices`), never resent."""
+    query = (
+        select(NoticeRow)
+        .where(NoticeRow.status == DeliveryStatus.PENDING, NoticeRow.next_attempt_at <= now)
+        .order_by(NoticeRow.next_attempt_at, NoticeRow.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Two bot processes must not send the same notice; SQLite has one writer anyway.
+        query = query.with_for_update(skip_locked=True)
+    rows = list(await session.scalars(query))
+    if not rows:
+        return ()
+    await session.execute(
+        update(NoticeRow)
+        .where(NoticeRow.id.in_([row.id for row in rows]))
+        .values(
+            status=DeliveryStatus.SENDING, attempts=NoticeRow.attempts + 1, next_attempt_at=now
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return tuple(_notice(row) for row in rows)
+
+
+async def recover_notices(session: AsyncSession, now: datetime, lease: timedelta) -> int:
+    """Notices a dead worker left `sending` may have reached Telegram: uncertain, not resent."""
+    result = await session.execute(
+        update(NoticeRow)
+        .where(NoticeRow.status == DeliveryStatus.SENDING, NoticeRow.next_attempt_at < now - lease)
+        .values(status=DeliveryStatus.UNCERTAIN, error="interrupted while sending")
+        .returning(NoticeRow.id)
+    )
+    count = len(result.all())
+    await session.commit()
+    return count
+
+
+async def finish_notice(
+    session: AsyncSession,
+    notice_id: int,
+    status: DeliveryStatus,
+    now: datetime,
+    *,
+    message_id: int | None = None,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> None:
+    """Record how sending went: sent, failed, uncertain, or pending again at `retry_at`."""
+    values: dict[str, Any] = {"status": status, "error": error}
+    if status is DeliveryStatus.SENT:
+        values |= {"sent_at": now, "message_id": message_id}
+    if retry_at is not None:
+        values["next_attempt_at"] = retry_at
+    await session.execute(
+        update(NoticeRow)
+        .where(NoticeRow.id == notice_id, NoticeRow.status == DeliveryStatus.SENDING)
+        .values(**values)
+    )
+    await session.commit()
