@@ -42,6 +42,7 @@ from bot.services.plans import SyncReport, list_plan_ids, sync_plan
 from bot.services.reminders import schedule_reminders
 from bot.services.units import load_units_file
 from handlers import build_router
+from handlers.control_notices import ControlReport, control_tick
 from handlers.desk import OperatorsDesk
 from handlers.errors import DomainErrorMiddleware
 from handlers.hotline import remind_waiting_askers
@@ -50,6 +51,9 @@ from storage.migrate import upgrade
 from storage.models_hotline import DraftStatus
 
 logger = logging.getLogger(__name__)
+
+CONTROL_MINUTES = 5
+"""How often escalations and weekly digests are looked for (they go out with the next tick)."""
 
 
 @dataclass(slots=True)
@@ -215,6 +219,16 @@ class Application:
             )
         return report
 
+    async def control_tick(self, *, now: datetime | None = None) -> ControlReport:
+        """Escalations and weekly digests due now, written as notices the next tick sends."""
+        return await control_tick(
+            self.sessions,
+            now or self.clock.now(),
+            i18n=self.dispatcher["i18n"],
+            admin_ids=self.settings.admin_ids,
+            default_locale=self.settings.default_locale,
+        )
+
     async def reschedule(self) -> None:
         """Daily: new overdue nudges and status checks, and whatever the last sync missed."""
         now = self.clock.now()
@@ -228,6 +242,13 @@ class Application:
             self.tick,
             IntervalTrigger(seconds=self.settings.tick_seconds, timezone=UTC),
             id="reminders-tick",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.add_job(
+            self.control_tick,
+            IntervalTrigger(minutes=CONTROL_MINUTES, timezone=UTC),
+            id="control",
             max_instances=1,
             coalesce=True,
         )

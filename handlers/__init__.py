@@ -8,9 +8,11 @@ from handlers import (
     common,
     control,
     errors,
+    evidence,
     hotline,
     operators,
     reminders,
+    review,
     start,
 )
 
@@ -22,8 +24,10 @@ def build_router(operators_chat_id: int | None = None) -> Router:
         start.create_router(),
         admin.create_router(),
         assignments.create_router(),
+        evidence.create_router(),  # files for an assignment, before the hotline takes free text
         reminders.create_router(),
         control.create_router(),  # /overdue, /progress, /measure, /coverage, /report
+        review.create_router(),  # /review, acceptance and extension requests
         operators.create_router(operators_chat_id),  # before the hotline: the desk is a chat too
         hotline.create_router(),  # free text in private chats: questions for the hotline
         common.create_router(),  # /help, /lang and the catch-alls: keep last

@@ -13,6 +13,7 @@ class AssignmentAction(StrEnum):
     DONE = "d"
     UNDO = "u"
     COMMENT = "c"
+    ATTACH = "f"
 
 
 class AssignmentCb(CallbackData, prefix="a1"):
@@ -81,3 +82,39 @@ class DraftCb(CallbackData, prefix="d1"):
 
 class ForgetCb(CallbackData, prefix="f1"):
     confirm: bool
+
+
+class EvidenceCb(CallbackData, prefix="ev1"):
+    """Staff ask for the files attached for a measure card's task, from `offset` on."""
+
+    task: int
+    offset: int = 0
+
+
+class ExtendCb(CallbackData, prefix="xr1"):
+    """A member asks for more time on an assignment (its card's button)."""
+
+    id: int
+    page: int = 0
+
+
+class ReviewAction(StrEnum):
+    ACCEPT = "a"
+    RETURN = "r"
+
+
+class ReviewCb(CallbackData, prefix="rw1"):
+    action: ReviewAction
+    id: int
+    """The assignment."""
+
+
+class ExtensionAction(StrEnum):
+    APPROVE = "a"
+    REFUSE = "r"
+
+
+class ExtensionCb(CallbackData, prefix="ex1"):
+    action: ExtensionAction
+    id: int
+    """The extension request."""

@@ -36,6 +36,7 @@ def help_text(role: Role) -> str:
             _("/measure CODE — a measure's card: term, windows, every unit's status, comments"),
             _("/coverage — who has joined, who blocked the bot, parties nobody covers"),
             _("/report — the workbook (XLSX), CSV and a progress chart"),
+            _("/review — confirmations to accept or return, extension requests to decide"),
         ]
     if role in (Role.OPERATOR, Role.ADMIN, Role.STAFF):
         lines += [_("/tickets — open hotline tickets")]

@@ -58,9 +58,11 @@ from bot.services.control import (
     resolve_filter,
 )
 from bot.services.errors import NotFound
+from bot.services.extensions import DeadlineEvent, HistoryKind
 from bot.services.members import units_of
+from bot.services.review import ReviewState
 from bot.services.types import Page, Role, UserInfo
-from handlers.callbacks import AssignmentAction, AssignmentCb
+from handlers.callbacks import AssignmentAction, AssignmentCb, EvidenceCb
 from handlers.filters import RoleFilter
 from handlers.render import clip, days_left_state, one_line, split_message
 
@@ -72,6 +74,7 @@ NAMES_BUDGET = 3000
 UNITS_PER_WINDOW = 30
 UNITS_PER_PARTY = 40
 COMMENTS_SHOWN = 20
+HISTORY_SHOWN = 20
 FILTERS_KEPT = 20
 FILTER_DESTINY = "control"
 STATUS_MARKS = {
@@ -246,12 +249,47 @@ def _moment(moment: datetime, timezone: str, locale: str) -> str:
 
 def _unit_line(state: UnitState, card: MeasureCard, locale: str) -> str:
     mark, name = STATUS_MARKS[state.status], escape(state.unit_name)
+    if state.evidence:
+        name += f" 📎 {state.evidence}"
+    extra = _review_note(state) + _extension_note(state, locale)
     if state.status is ControlStatus.CONFIRMED and state.confirmed_at is not None:
         who = f", {escape(state.confirmed_by)}" if state.confirmed_by else ""
-        return f"{mark} {name} — {_moment(state.confirmed_at, card.timezone, locale)}{who}"
+        at = _moment(state.confirmed_at, card.timezone, locale)
+        return f"{mark} {name} — {at}{who}{extra}"
     if state.status is ControlStatus.OVERDUE and state.days_overdue is not None:
-        return f"{mark} {name} — {days_left_state(-state.days_overdue)}"
-    return f"{mark} {name}"
+        return f"{mark} {name} — {days_left_state(-state.days_overdue)}{extra}"
+    return f"{mark} {name}{extra}"
+
+
+def _review_note(state: UnitState) -> str:
+    if state.review is ReviewState.ON_REVIEW:
+        return " · 🔎 " + _("on review")
+    if state.review is ReviewState.ACCEPTED:
+        return " · ☑️ " + _("accepted")
+    return ""
+
+
+def _extension_note(state: UnitState, locale: str) -> str:
+    if state.due_date is None:
+        return ""
+    return " · " + _("extended to {day}").format(day=format_day(state.due_date, locale))
+
+
+def history_line(event: DeadlineEvent, card: MeasureCard, locale: str, several: bool) -> str:
+    """«who, when, old → new, why» for a deadline change; a refused request likewise."""
+    code = f"{escape(event.task_code)} · " if several else ""
+    unit = f", {escape(event.unit_name)}" if event.unit_name else ""
+    who = escape(event.user_name) if event.user_name else _("command line")
+    old = format_day(event.old_date, locale) if event.old_date else "—"
+    new = format_day(event.new_date, locale) if event.new_date else "—"
+    if event.kind is HistoryKind.REFUSED:
+        change = _("extension to {new} refused").format(new=new)
+    else:
+        change = f"{old} → {new}"
+    why = f": {escape(one_line(event.reason, 200))}" if event.reason else ""
+    comment = f" — {escape(one_line(event.comment, 200))}" if event.comment else ""
+    at = _moment(event.at, card.timezone, locale)
+    return f"• {code}{at}{unit}: {change} ({who}){why}{comment}"
 
 
 def _window_lines(window: CardWindow, card: MeasureCard, locale: str) -> list[str]:
@@ -311,6 +349,11 @@ def card_text(card: MeasureCard, locale: str) -> str:
                 f"• {code}{_moment(note.at, card.timezone, locale)}, {escape(note.unit_name)}"
                 f" ({escape(note.author)}): {escape(one_line(note.text, 400))}"
             )
+    if card.history:
+        lines += ["", _("Deadline history:")]
+        lines += [
+            history_line(event, card, locale, several) for event in card.history[-HISTORY_SHOWN:]
+        ]
     return "\n".join(lines)
 
 
@@ -527,9 +570,22 @@ async def show_progress(
         await message.answer(chunk)
 
 
+def card_keyboard(card: MeasureCard) -> InlineKeyboardMarkup | None:
+    if not card.evidence:
+        return None
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📎 Documents ({count})").format(count=card.evidence),
+        callback_data=EvidenceCb(task=card.task_id),
+    )
+    return builder.as_markup()
+
+
 async def _send_card(message: Message, card: MeasureCard, locale: str) -> None:
-    for chunk in split_message(card_text(card, locale)):
+    chunks = split_message(card_text(card, locale))
+    for chunk in chunks[:-1]:
         await message.answer(chunk)
+    await message.answer(chunks[-1], reply_markup=card_keyboard(card))
 
 
 async def show_measure(

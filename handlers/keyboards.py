@@ -19,6 +19,7 @@ from handlers.callbacks import (
     DIGEST_PAGE,
     AssignmentAction,
     AssignmentCb,
+    ExtendCb,
     InviteCb,
     InviteRole,
     LangCb,
@@ -75,6 +76,15 @@ def assignment_keyboard(
         text=_("💬 Comment"),
         callback_data=AssignmentCb(action=AssignmentAction.COMMENT, id=view.id, page=page),
     )
+    if view.active:
+        builder.button(
+            text=_("📎 Attach a document"),
+            callback_data=AssignmentCb(action=AssignmentAction.ATTACH, id=view.id, page=page),
+        )
+    if view.active and view.status is AssignmentStatus.OPEN and not view.ongoing:
+        builder.button(
+            text=_("Request an extension"), callback_data=ExtendCb(id=view.id, page=page)
+        )
     builder.button(text=_("📋 My list"), callback_data=MyPageCb(page=page))
     builder.adjust(2, 1)
     return builder.as_markup()

@@ -95,6 +95,7 @@ async def set_date(
     *,
     session: AsyncSession,
     clock: Clock,
+    user: UserInfo | None,
     i18n: I18n,
 ) -> None:
     parts = (command.args or "").split()
@@ -109,7 +110,9 @@ async def set_date(
         return
     plan_id, code = (parts[0], parts[1]) if len(parts) == 3 else (None, parts[0])
     try:
-        outcome = await set_external_date(session, code, day, clock.now(), plan_id)
+        outcome = await set_external_date(
+            session, code, day, clock.now(), plan_id, user_id=user.id if user else None
+        )
     except DateNotSettable as error:
         await message.answer(refusal(error))
         return

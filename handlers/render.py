@@ -42,15 +42,16 @@ def one_line(text: str, limit: int = SHORT_TITLE) -> str:
 
 
 def window_text(view: AssignmentView, locale: str) -> str:
-    end = format_day(view.window_end, locale)
-    if view.window_start is None or view.window_start == view.window_end:
+    """The window, ending on the deadline in force (an approved extension moves it)."""
+    end = format_day(view.deadline, locale)
+    if view.window_start is None or view.window_start == view.deadline:
         return _("until {end}").format(end=end)
     start = format_day(view.window_start, locale)
     return _("from {start} to {end}").format(start=start, end=end)
 
 
 def deadline_state(view: AssignmentView, now: datetime) -> str:
-    return days_left_state((view.window_end - local_today(now, view.plan_timezone)).days)
+    return days_left_state((view.deadline - local_today(now, view.plan_timezone)).days)
 
 
 def days_left_state(left: int) -> str:
@@ -83,6 +84,12 @@ def assignment_card(
         lines.append(_("Term: {term}").format(term=escape(one_line(view.term_text, 300))))
     label = f" ({escape(view.window_label)})" if view.window_label else ""
     lines.append(_("Deadline: {window}").format(window=window_text(view, locale)) + label)
+    if view.due_date is not None:
+        lines.append(
+            _("Extended; the plan's deadline was {day}.").format(
+                day=format_day(view.window_end, locale)
+            )
+        )
     lines.append(_("Responsible: {unit}").format(unit=escape(view.unit_name)))
     if view.status is AssignmentStatus.CONFIRMED and view.confirmed_at is not None:
         when = format_day(local_today(view.confirmed_at, view.plan_timezone), locale)

@@ -54,7 +54,8 @@ def print_report(report: TickReport, *, dry_run: bool) -> None:
         f"{report.released} reminders released ({report.folded} folded, {report.cancelled} "
         f"cancelled); {report.messages} messages sent with {report.delivered} reminders; "
         f"{report.retried} to retry, {report.deferred} deferred, {report.failed} failed, "
-        f"{report.uncertain} uncertain, {len(report.deactivated)} users unreachable"
+        f"{report.uncertain} uncertain, {len(report.deactivated)} users unreachable; "
+        f"{report.notices_sent} notices sent"
     )
 
 
@@ -68,6 +69,9 @@ def tick_command(args: argparse.Namespace) -> int:
             await upgrade(settings.database_url)
         app = build_application(settings)
         try:
+            if not args.dry_run:
+                # Escalations and digests first, so this very tick sends their notices.
+                await app.control_tick(now=args.now)
             return await app.tick(now=args.now, dry_run=args.dry_run)
         finally:
             await app.close()

@@ -39,6 +39,7 @@ __all__ = [
     "occurrences",
     "ongoing_windows",
     "plan_reminders",
+    "send_moment",
     "status_checks",
     "windows_for_task",
 ]
@@ -189,6 +190,11 @@ def _moment(day: date, tz: ZoneInfo, settings: ReminderSettings) -> datetime:
         if local <= real.replace(tzinfo=None):
             local += timedelta(days=1)
     return real.astimezone(UTC)
+
+
+def send_moment(day: date, tz: ZoneInfo, settings: ReminderSettings) -> datetime:
+    """When a message about local `day` goes out: the send time in `tz`, out of quiet hours."""
+    return _moment(day, tz, settings)
 
 
 def _place(

@@ -31,9 +31,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.reminders.ratelimit import RateLimiter
+from bot.services.members import get_user
+from bot.services.notices import (
+    Notice,
+    drop_user_notices,
+    due_notices,
+    finish_notice,
+    recover_notices,
+    take_notice,
+)
 from bot.services.reminders import (
     Delivery,
     apply_release,
+    backoff,
     cancel_deliveries,
     claim_deliveries,
     claimed_deliveries,
@@ -52,6 +62,7 @@ from bot.services.reminders import (
 from bot.services.types import ReminderItem
 from handlers.keyboards import digest_keyboard
 from handlers.render import reminder_digest
+from storage.models_reminders import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +124,13 @@ class TickReport:
     deferred: int = 0
     deactivated: list[int] = field(default_factory=list)
     previews: list[DigestPreview] = field(default_factory=list)
+    notices_sent: int = 0
+    """One-off notices (escalations, digests, decisions) sent in this tick."""
+    notices_retried: int = 0
+    notices_failed: int = 0
+    notices_uncertain: int = 0
+    notices_deferred: int = 0
+    notices_interrupted: int = 0
 
 
 class _Moment:
@@ -201,9 +219,13 @@ class _Tick:
     async def recover(self) -> None:
         async with self.sessions() as session:
             requeued, interrupted = await recover_stale(session, self.now, self.settings.lease)
+            notices = await recover_notices(session, self.now, self.settings.lease)
         self.report.requeued, self.report.interrupted = requeued, interrupted
+        self.report.notices_interrupted = notices
         if interrupted:
             logger.warning("%d reminders were interrupted while sending: not resent", interrupted)
+        if notices:
+            logger.warning("%d notices were interrupted while sending: not resent", notices)
 
     async def release(self) -> None:
         while True:
@@ -329,6 +351,107 @@ class _Tick:
             self.report.deactivated.append(user_id)
             await self.tell_admins(user_id, name)
 
+    async def send_notices(self) -> None:
+        """The notices due, one message each, after the reminders and through the same limiter."""
+        while self.limiter.paused_for() <= 0 and not self.stop.is_set():
+            async with self.sessions() as session:
+                notices = await due_notices(session, self.moment(), self.settings.claim_batch)
+            if not notices:
+                return
+            for notice in notices:
+                if self.stop.is_set() or not await self.send_notice(notice):
+                    return
+
+    async def send_notice(self, notice: Notice) -> bool:
+        """Send one notice and record what happened; False when the tick must stop sending."""
+        await self.limiter.acquire(notice.chat_id)
+        async with self.sessions() as session:
+            if not await take_notice(session, notice.id, self.moment()):
+                return True
+        attempt = notice.attempts + 1
+        markup = InlineKeyboardMarkup.model_validate(notice.keyboard) if notice.keyboard else None
+        try:
+            sent = await self.bot.send_message(notice.chat_id, notice.text, reply_markup=markup)
+        except TelegramRetryAfter as error:
+            self.limiter.pause(error.retry_after)
+            until = self.moment() + timedelta(seconds=error.retry_after)
+            await self.finish(
+                notice, DeliveryStatus.PENDING, error.message, retry_at=until, counts=False
+            )
+            self.report.notices_deferred += 1
+            return False
+        except TelegramForbiddenError as error:
+            await self.notice_unreachable(notice, error.message)
+        except TelegramBadRequest as error:
+            if "chat not found" in error.message.lower():
+                await self.notice_unreachable(notice, error.message)
+            else:
+                logger.error("Telegram refused notice %s: %s", notice.id, error.message)
+                await self.finish(notice, DeliveryStatus.FAILED, error.message)
+                self.report.notices_failed += 1
+        except TelegramNetworkError as error:
+            if _never_left(error):
+                await self.retry_notice(notice, attempt, error.message)
+            else:
+                logger.warning("answer to notice %s lost: %s", notice.id, error.message)
+                await self.finish(notice, DeliveryStatus.UNCERTAIN, error.message)
+                self.report.notices_uncertain += 1
+        except (TelegramServerError, ClientDecodeError, TelegramAPIError) as error:
+            await self.retry_notice(notice, attempt, str(error))
+        else:
+            async with self.sessions() as session:
+                await finish_notice(
+                    session,
+                    notice.id,
+                    DeliveryStatus.SENT,
+                    self.moment(),
+                    message_id=sent.message_id,
+                )
+            self.report.notices_sent += 1
+        return True
+
+    async def finish(
+        self,
+        notice: Notice,
+        status: DeliveryStatus,
+        error: str,
+        *,
+        retry_at: datetime | None = None,
+        counts: bool = True,
+    ) -> None:
+        async with self.sessions() as session:
+            await finish_notice(
+                session,
+                notice.id,
+                status,
+                self.moment(),
+                error=error,
+                retry_at=retry_at,
+                attempt_counts=counts,
+            )
+
+    async def retry_notice(self, notice: Notice, attempt: int, error: str) -> None:
+        """The request did not reach Telegram: again after a backoff, failed after the last try."""
+        if attempt >= self.settings.max_attempts:
+            await self.finish(notice, DeliveryStatus.FAILED, error)
+            self.report.notices_failed += 1
+            return
+        retry_at = self.moment() + backoff(attempt)
+        await self.finish(notice, DeliveryStatus.PENDING, error, retry_at=retry_at)
+        self.report.notices_retried += 1
+
+    async def notice_unreachable(self, notice: Notice, error: str) -> None:
+        """403 or «chat not found»: as for a reminder, the user is stopped and admins told."""
+        await self.finish(notice, DeliveryStatus.FAILED, error)
+        self.report.notices_failed += 1
+        async with self.sessions() as session:
+            user = await get_user(session, notice.user_id)
+            await drop_user_notices(session, notice.user_id, error)
+            was_reachable, _cancelled = await stop_user(session, notice.user_id, error)
+        if was_reachable:
+            self.report.deactivated.append(notice.user_id)
+            await self.tell_admins(notice.user_id, user.full_name if user else str(notice.user_id))
+
     async def tell_admins(self, user_id: int, name: str) -> None:
         with self.i18n.context(), self.i18n.use_locale(self.settings.default_locale):
             text = _(
@@ -398,4 +521,5 @@ async def run_tick(
     await tick.recover()
     await tick.release()
     await tick.send()
+    await tick.send_notices()
     return tick.report

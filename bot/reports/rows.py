@@ -41,7 +41,7 @@ def measure_text(row: ReportRow) -> str:
 
 def cells(row: ReportRow, labels: ReportLabels) -> list[Cell]:
     confirmed_at = row.confirmed_at.replace(tzinfo=None) if row.confirmed_at else None
-    # None, not "", for a blank: openpyxl writes no cell at all for it.
+    # None, not "", for a blank: the workbook writes no cell at all for it.
     return [
         row.section_code,
         row.code,

@@ -1,23 +1,20 @@
 """The XLSX report: a summary sheet, then one sheet per plan with a row per unit and window.
 
-Written in openpyxl's write-only mode, so a region-sized plan (hundreds of thousands of rows)
-streams out instead of being held as cell objects.
+Written with XlsxWriter in constant-memory mode: each row goes to a temporary file as it is
+written, so a region-sized plan (hundreds of thousands of cells) streams out instead of being
+held as cell objects, and strings are stored inline instead of in a shared table.
 """
 
 import io
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell as SheetCell
-from openpyxl.formatting.rule import Rule
-from openpyxl.styles import Font, PatternFill
-from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.properties import PageSetupProperties
+from xlsxwriter import Workbook
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from bot.reports.labels import ReportLabels
 from bot.reports.rows import STATUS_COLUMN, WIDEST, Cell, headers, table
@@ -46,6 +43,36 @@ def sheet_title(text: str, taken: set[str]) -> str:
     return title
 
 
+@dataclass(frozen=True, slots=True)
+class _Formats:
+    """Each format once per workbook: XlsxWriter writes a style per format object."""
+
+    header: Any
+    bold: Any
+    day: Any
+    moment: Any
+    green: Any
+    amber: Any
+    red: Any
+
+    @classmethod
+    def of(cls, book: Workbook) -> "_Formats":
+        return cls(
+            header=book.add_format({"bold": True, **_fill(HEADER_FILL)}),
+            bold=book.add_format({"bold": True}),
+            day=book.add_format({"num_format": DATE_FORMAT}),
+            moment=book.add_format({"num_format": MOMENT_FORMAT}),
+            green=book.add_format(_fill(GREEN)),
+            amber=book.add_format(_fill(AMBER)),
+            red=book.add_format(_fill(RED)),
+        )
+
+
+def _fill(color: str) -> dict[str, Any]:
+    # Solid fills in conditional formats: Excel paints bgColor, LibreOffice fgColor; set both.
+    return {"pattern": 1, "bg_color": f"#{color}", "fg_color": f"#{color}"}
+
+
 def _width(value: Cell) -> int:
     if value is None:
         return 0
@@ -70,90 +97,80 @@ def _widths(
 
 
 def _layout(
-    sheet: WriteOnlyWorksheet,
+    sheet: Worksheet,
     header: Sequence[str],
     rows: Sequence[Sequence[Cell]],
+    formats: _Formats,
     widest: Mapping[int, int] | None = None,
 ) -> None:
-    """Column widths, frozen header and filter: set before the first row is streamed."""
-    # types-openpyxl omits what WriteOnlyWorksheet._setup gives it (widths, filter, formats).
-    for index, width in enumerate(_widths(header, rows, widest or {}), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width  # type: ignore[attr-defined]
-    sheet.freeze_panes = "A2"
-    last = get_column_letter(len(header))
-    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"  # type: ignore[attr-defined]
+    """Column widths, frozen header, filter, print setup and the header row itself."""
+    for index, width in enumerate(_widths(header, rows, widest or {})):
+        sheet.set_column(index, index, width)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, len(rows), len(header) - 1)
     # Printed for a meeting: landscape, as wide as the page, the header on every page.
-    sheet.page_setup.orientation = "landscape"  # type: ignore[attr-defined]
-    sheet.page_setup.fitToWidth = 1  # type: ignore[attr-defined]
-    sheet.page_setup.fitToHeight = 0  # type: ignore[attr-defined]
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)  # type: ignore[attr-defined]
-    sheet.print_title_rows = "1:1"
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    for column, text in enumerate(header):
+        sheet.write_string(0, column, text, formats.header)
 
 
-def _cell(
-    sheet: WriteOnlyWorksheet,
-    value: Cell,
+def _write_rows(
+    sheet: Worksheet,
+    rows: Sequence[Sequence[Cell]],
+    formats: _Formats,
     *,
-    font: Font | None = None,
-    fill: PatternFill | None = None,
-) -> SheetCell:
-    number_format = None
-    if isinstance(value, datetime):
-        number_format = MOMENT_FORMAT
-    elif isinstance(value, date):
-        # openpyxl stores a date as a datetime anyway; its type hints take only the latter.
-        value, number_format = datetime(value.year, value.month, value.day), DATE_FORMAT
-    cell = WriteOnlyCell(sheet, value=value)
-    if number_format is not None:
-        cell.number_format = number_format
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    return cell
-
-
-def _header_row(sheet: WriteOnlyWorksheet, header: Sequence[str]) -> list[SheetCell]:
-    bold, fill = Font(bold=True), _fill(HEADER_FILL)
-    return [_cell(sheet, text, font=bold, fill=fill) for text in header]
-
-
-def _styled(sheet: WriteOnlyWorksheet, row: Sequence[Cell]) -> list[Cell | SheetCell]:
-    """Dates need a cell of their own for the format; everything else goes in as is."""
-    return [_cell(sheet, value) if isinstance(value, date) else value for value in row]
-
-
-def _fill(color: str) -> PatternFill:
-    # Solid fills in conditional formats: Excel paints bgColor, LibreOffice fgColor; set both.
-    return PatternFill("solid", start_color=color, end_color=color)
+    first: int = 1,
+    bold: Any = None,
+) -> None:
+    """The hot loop of a region-sized report: the writer called straight, by the value's type."""
+    write_string, write_number = sheet.write_string, sheet.write_number
+    write_datetime = sheet.write_datetime
+    day, moment = formats.day, formats.moment
+    for number, row in enumerate(rows, start=first):
+        for column, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                write_string(number, column, value, bold)
+            elif isinstance(value, datetime):
+                write_datetime(number, column, value, moment)
+            elif isinstance(value, date):
+                write_datetime(number, column, value, day)
+            else:
+                write_number(number, column, value, bold)
 
 
 def _status_colours(
-    sheet: WriteOnlyWorksheet, labels: ReportLabels, columns: int, rows: int
+    sheet: Worksheet, labels: ReportLabels, formats: _Formats, columns: int, rows: int
 ) -> None:
     if rows == 0:
         return
-    status = get_column_letter(STATUS_COLUMN + 1)
-    area = f"A2:{get_column_letter(columns)}{rows + 1}"
-    for text, color in ((labels.confirmed, GREEN), (labels.overdue, RED), (labels.due, AMBER)):
-        rule = Rule(
-            type="expression",
-            formula=[f'${status}2="{text}"'],
-            dxf=DifferentialStyle(fill=_fill(color)),
+    status = xl_col_to_name(STATUS_COLUMN)
+    for text, fill in (
+        (labels.confirmed, formats.green),
+        (labels.overdue, formats.red),
+        (labels.due, formats.amber),
+    ):
+        sheet.conditional_format(
+            1,
+            0,
+            rows,
+            columns - 1,
+            {"type": "formula", "criteria": f'=${status}2="{text}"', "format": fill},
         )
-        sheet.conditional_formatting.add(area, rule)  # type: ignore[attr-defined]
 
 
-def _plan_sheet(book: Workbook, plan: PlanReport, labels: ReportLabels, taken: set[str]) -> None:
-    sheet = book.create_sheet(sheet_title(plan.plan_id, taken))
-    assert isinstance(sheet, WriteOnlyWorksheet)
+def _plan_sheet(
+    book: Workbook, plan: PlanReport, labels: ReportLabels, formats: _Formats, taken: set[str]
+) -> None:
+    sheet = book.add_worksheet(sheet_title(plan.plan_id, taken))
     header = headers(labels)
     rows = list(table(plan.rows, labels))
-    _layout(sheet, header, rows, WIDEST)
-    _status_colours(sheet, labels, len(header), len(rows))
-    sheet.append(_header_row(sheet, header))
-    for row in rows:
-        sheet.append(_styled(sheet, row))
+    _layout(sheet, header, rows, formats, WIDEST)
+    _status_colours(sheet, labels, formats, len(header), len(rows))
+    _write_rows(sheet, rows, formats)
 
 
 def _counts(counts: Counts) -> list[Cell]:
@@ -168,10 +185,9 @@ def _counts(counts: Counts) -> list[Cell]:
 
 
 def _summary_sheet(
-    book: Workbook, data: ReportData, labels: ReportLabels, taken: set[str]
+    book: Workbook, data: ReportData, labels: ReportLabels, formats: _Formats, taken: set[str]
 ) -> None:
-    sheet = book.create_sheet(sheet_title(labels.summary, taken))
-    assert isinstance(sheet, WriteOnlyWorksheet)
+    sheet = book.add_worksheet(sheet_title(labels.summary, taken))
     header = [
         labels.plan,
         labels.section,
@@ -191,23 +207,23 @@ def _summary_sheet(
             rows.append([plan.plan_id, part.code or "", part.title, *_counts(part.counts)])
         totals.add(len(rows))
         rows.append([plan.plan_id, labels.total, plan.title, *_counts(progress.counts)])
-    _layout(sheet, header, rows)
-    sheet.append(_header_row(sheet, header))
-    bold = Font(bold=True)
+    _layout(sheet, header, rows, formats)
     for index, row in enumerate(rows):
-        sheet.append([_cell(sheet, value, font=bold) for value in row] if index in totals else row)
-    sheet.append([])
-    stamp = _cell(sheet, data.generated_at.replace(tzinfo=None))
-    sheet.append([f"{labels.generated} (UTC)", stamp])
+        bold = formats.bold if index in totals else None
+        _write_rows(sheet, [row], formats, first=index + 1, bold=bold)
+    stamp_row = len(rows) + 2  # after a blank row
+    sheet.write_string(stamp_row, 0, f"{labels.generated} (UTC)")
+    sheet.write_datetime(stamp_row, 1, data.generated_at.replace(tzinfo=None), formats.moment)
 
 
 def build_workbook(data: ReportData, labels: ReportLabels | None = None) -> bytes:
     labels = labels or ReportLabels()
-    book = Workbook(write_only=True)
-    taken: set[str] = set()
-    _summary_sheet(book, data, labels, taken)
-    for plan in data.plans:
-        _plan_sheet(book, plan, labels, taken)
     buffer = io.BytesIO()
-    book.save(buffer)
+    book = Workbook(buffer, {"constant_memory": True})
+    formats = _Formats.of(book)
+    taken: set[str] = set()
+    _summary_sheet(book, data, labels, formats, taken)
+    for plan in data.plans:
+        _plan_sheet(book, plan, labels, formats, taken)
+    book.close()
     return buffer.getvalue()

@@ -84,11 +84,18 @@ async def insert_if_absent(
     violation aborts the whole transaction. Both dialects spell the clause the same way but
     SQLAlchemy builds it from dialect-specific `insert` constructs.
     """
+    return len(await inserted_keys(session, model, rows))
+
+
+async def inserted_keys(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """`insert_if_absent`, returning the primary keys of the rows that were new."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    created = 0
+    keys: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), INSERT_CHUNK):
         statement = insert(model).on_conflict_do_nothing().returning(*inspect(model).primary_key)
         result = await session.execute(statement, rows[start : start + INSERT_CHUNK])
-        created += len(result.all())
-    return created
+        keys.extend(tuple(row) for row in result.all())
+    return keys

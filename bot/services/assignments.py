@@ -7,6 +7,7 @@ from sqlalchemy import CursorResult, Row, Select, and_, func, or_, select, updat
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.services._common import EFFECTIVE_DEADLINE
 from bot.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.services.types import (
     UNDO_WINDOW,
@@ -53,6 +54,9 @@ def _views() -> Select[Any]:
             AssignmentRow.confirmed_at,
             AssignmentRow.confirmed_by_user_id,
             _active.label("active"),
+            AssignmentRow.due_date,
+            WindowRow.ongoing,
+            AssignmentRow.accepted_at,
         )
         .select_from(AssignmentRow)
         .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
@@ -84,6 +88,9 @@ def _view(row: Row[Any]) -> AssignmentView:
         confirmed_at=row[13],
         confirmed_by_user_id=row[14],
         active=bool(row[15]),
+        due_date=None if row[17] else row[16],
+        ongoing=bool(row[17]),
+        accepted_at=row[18],
     )
 
 
@@ -121,7 +128,7 @@ async def open_assignments_for_user(
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.execute(
         query.order_by(
-            WindowRow.end, TaskRow.plan_id, TaskRow.position, UnitRow.name, AssignmentRow.id
+            EFFECTIVE_DEADLINE, TaskRow.plan_id, TaskRow.position, UnitRow.name, AssignmentRow.id
         )
         .offset(offset)
         .limit(limit)
@@ -214,6 +221,7 @@ async def undo(
             AssignmentRow.id == assignment_id,
             AssignmentRow.status == AssignmentStatus.CONFIRMED,
             AssignmentRow.confirmed_at >= now - undo_window,
+            AssignmentRow.accepted_at.is_(None),
         )
         .values(
             status=AssignmentStatus.OPEN,

@@ -4,6 +4,7 @@ who can be reached, and the data of the XLSX/CSV/PNG report.
 Every day count is taken in the plan's own time zone: a deadline is a day there, not in UTC.
 """
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -18,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.plan.parties import PartyKind, normalize_name
+from bot.services._common import EFFECTIVE_DEADLINE
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.evidence import evidence_counts
+from bot.services.extensions import DeadlineEvent, deadline_history
+from bot.services.plans import stored_control
+from bot.services.review import ReviewState
 from bot.services.types import AssignmentStatus, EventKind, Page
 from storage.models import (
     AssignmentEventRow,
@@ -102,8 +108,9 @@ async def _plans(session: AsyncSession, now: datetime, plan_id: str | None) -> l
 
 
 def _past_due(plans: Iterable[_Plan]) -> ColumnElement[bool]:
-    """Window end before the local today of its own plan (one term per plan: plans are few)."""
-    terms = [and_(TaskRow.plan_id == plan.id, WindowRow.end < plan.today) for plan in plans]
+    """The deadline in force (an approved extension, else the window's end) before the local
+    today of its own plan (one term per plan: plans are few)."""
+    terms = [and_(TaskRow.plan_id == plan.id, plan.today > EFFECTIVE_DEADLINE) for plan in plans]
     return or_(*terms) if terms else false()
 
 
@@ -123,8 +130,12 @@ def _assignments() -> Select[Any]:
 _NUMBER_RE = re.compile(r"(\d+)")
 
 
+@functools.lru_cache(maxsize=8192)
 def natural_key(name: str) -> tuple[tuple[int, str], ...]:
-    """«СОШ № 3» before «СОШ № 11»: numbers inside names compare as numbers."""
+    """«СОШ № 3» before «СОШ № 11»: numbers inside names compare as numbers.
+
+    Cached: a report sorts tens of thousands of rows by a few hundred unit names.
+    """
     return tuple(
         (int(part), "") if part.isdigit() else (-1, part.casefold())
         for part in _NUMBER_RE.split(name)
@@ -266,9 +277,10 @@ class OverdueMeasure:
     section_title: str
     window_start: date | None
     window_end: date
+    """The deadline in force: the window's last day, or the units' approved extension."""
     window_label: str | None
     days_overdue: int
-    """Local today of the plan minus the window's last day."""
+    """Local today of the plan minus the deadline."""
     units: tuple[LateUnit, ...]
 
 
@@ -318,32 +330,43 @@ async def overdue(
             )
         )
     where = and_(*conditions)
+    # A unit with an approved extension has a deadline of its own: (window, deadline) groups.
     groups = (
         _assignments()
-        .with_only_columns(WindowRow.id)
+        .with_only_columns(WindowRow.id, EFFECTIVE_DEADLINE)
         .where(where)
-        .group_by(WindowRow.id, WindowRow.end, TaskRow.plan_id, TaskRow.position, WindowRow.seq)
+        .group_by(
+            WindowRow.id, EFFECTIVE_DEADLINE, TaskRow.plan_id, TaskRow.position, WindowRow.seq
+        )
     )
     total = await session.scalar(select(func.count()).select_from(groups.subquery()))
-    page_ids = list(
-        await session.scalars(
-            groups.order_by(WindowRow.end, TaskRow.plan_id, TaskRow.position, WindowRow.seq)
+    page_keys: list[tuple[int, date]] = [
+        (window_id, deadline)
+        for window_id, deadline in await session.execute(
+            groups.order_by(EFFECTIVE_DEADLINE, TaskRow.plan_id, TaskRow.position, WindowRow.seq)
             .offset(offset)
             .limit(limit)
         )
-    )
-    if not page_ids:
+    ]
+    if not page_keys:
         return Page((), total or 0, offset, limit)
+    page_ids = list(dict.fromkeys(window_id for window_id, _deadline in page_keys))
 
-    late: dict[int, list[LateUnit]] = defaultdict(list)
+    late: dict[tuple[int, date], list[LateUnit]] = defaultdict(list)
     unit_rows = await session.execute(
         _assignments()
-        .with_only_columns(AssignmentRow.window_id, UnitRow.id, UnitRow.name, AssignmentRow.id)
+        .with_only_columns(
+            AssignmentRow.window_id,
+            EFFECTIVE_DEADLINE,
+            UnitRow.id,
+            UnitRow.name,
+            AssignmentRow.id,
+        )
         .where(where, AssignmentRow.window_id.in_(page_ids))
         .order_by(UnitRow.name, UnitRow.id)
     )
-    for window_id, unit, name, assignment in unit_rows:
-        late[window_id].append(LateUnit(unit, name, assignment))
+    for window_id, deadline, unit, name, assignment in unit_rows:
+        late[(window_id, deadline)].append(LateUnit(unit, name, assignment))
     for units in late.values():
         units.sort(key=lambda unit: natural_key(unit.name))
     details = await session.execute(
@@ -369,7 +392,7 @@ async def overdue(
     )
     by_window = {row[0]: row for row in details}
     items = []
-    for window_id in page_ids:
+    for window_id, deadline in page_keys:
         row = by_window[window_id]
         items.append(
             OverdueMeasure(
@@ -382,10 +405,10 @@ async def overdue(
                 section_code=row[6],
                 section_title=row[7],
                 window_start=row[8],
-                window_end=row[9],
+                window_end=deadline,
                 window_label=row[10],
-                days_overdue=(plans[row[2]].today - row[9]).days,
-                units=tuple(late[window_id]),
+                days_overdue=(plans[row[2]].today - deadline).days,
+                units=tuple(late[(window_id, deadline)]),
             )
         )
     return Page(tuple(items), total or 0, offset, limit)
@@ -501,7 +524,7 @@ async def progress(
             TaskRow.section_title,
             AssignmentRow.status,
             WindowRow.start,
-            WindowRow.end,
+            EFFECTIVE_DEADLINE,
             func.count(),
             func.min(TaskRow.position),
         )
@@ -512,7 +535,7 @@ async def progress(
             TaskRow.section_title,
             AssignmentRow.status,
             WindowRow.start,
-            WindowRow.end,
+            EFFECTIVE_DEADLINE,
         )
     )
     if plan_id is not None:
@@ -540,6 +563,12 @@ class UnitState:
     days_overdue: int | None
     confirmed_at: datetime | None
     confirmed_by: str | None
+    evidence: int = 0
+    """Documents and photos the unit attached."""
+    review: ReviewState | None = None
+    """In a plan with acceptance: a confirmation on review or accepted; None otherwise."""
+    due_date: date | None = None
+    """The unit's approved extension, if any: its deadline in place of the window's end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -601,6 +630,10 @@ class MeasureCard:
     tasks: tuple[CardTask, ...]
     """The task itself, or a measure's sub-items: those are what units confirm."""
     comments: tuple[CardComment, ...]
+    acceptance: bool = False
+    """The plan has staff accept confirmations: units show «on review» or «accepted»."""
+    history: tuple[DeadlineEvent, ...] = ()
+    """Deadline changes and decided extension requests, oldest first."""
 
     @property
     def counts(self) -> Counts:
@@ -610,6 +643,15 @@ class MeasureCard:
                 for unit in window.units:
                     counts = counts.plus(unit.status)
         return counts
+
+    @property
+    def evidence(self) -> int:
+        return sum(
+            unit.evidence
+            for task in self.tasks
+            for window in task.windows
+            for unit in window.units
+        )
 
 
 async def measure_card(
@@ -662,7 +704,7 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
         )
     )
     states: dict[int, list[UnitState]] = defaultdict(list)
-    rows = await session.execute(
+    result = await session.execute(
         _assignments()
         .with_only_columns(
             AssignmentRow.window_id,
@@ -671,19 +713,40 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
             AssignmentRow.id,
             AssignmentRow.status,
             WindowRow.start,
-            WindowRow.end,
+            EFFECTIVE_DEADLINE,
             AssignmentRow.confirmed_at,
             _confirmer.full_name,
+            AssignmentRow.accepted_at,
+            AssignmentRow.due_date,
         )
         .outerjoin(_confirmer, _confirmer.id == AssignmentRow.confirmed_by_user_id)
         .where(_live, WindowRow.task_id.in_(part_ids))
         .order_by(UnitRow.name, UnitRow.id)
     )
-    for window_id, unit_id, name, assignment_id, status, start, end, at, who in rows:
+    rows = result.all()
+    files = await evidence_counts(session, [row[3] for row in rows])
+    acceptance = stored_control(plan).acceptance
+    for row in rows:
+        window_id, unit_id, name, assignment_id, status, start, end, at, who = row[:9]
+        accepted_at, due_date = row[9:11]
         state = classify(status, start, end, today)
         late = (today - end).days if state is ControlStatus.OVERDUE else None
+        review = None
+        if acceptance and state is ControlStatus.CONFIRMED:
+            review = ReviewState.ACCEPTED if accepted_at else ReviewState.ON_REVIEW
         states[window_id].append(
-            UnitState(unit_id, name, assignment_id, state, late, at, who if at else None)
+            UnitState(
+                unit_id,
+                name,
+                assignment_id,
+                state,
+                late,
+                at,
+                who if at else None,
+                files.get(assignment_id, 0),
+                review=review,
+                due_date=due_date,
+            )
         )
     by_task: dict[int, list[CardWindow]] = defaultdict(list)
     for window in windows:
@@ -753,6 +816,8 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
             CardComment(code, unit, author, at, text or "")
             for code, unit, author, at, text in comments
         ),
+        acceptance=acceptance,
+        history=await deadline_history(session, task.id),
     )
 
 
@@ -973,7 +1038,7 @@ async def report_data(session: AsyncSession, plan_id: str | None, now: datetime)
             TaskRow.term_text,
             TaskRow.responsible,
             WindowRow.start,
-            WindowRow.end,
+            EFFECTIVE_DEADLINE,
             WindowRow.label,
             UnitRow.name,
             AssignmentRow.status,

@@ -2,8 +2,9 @@
 
 A notice is rendered by whoever writes it (in the recipient's language) and stored with a key
 that names what it is about (`returned:42:3:user:7`): writing it twice is harmless, so a job
-that crashes half way can simply run again. The tick sends notices like reminders: claimed,
-sent once, retried with backoff on a Telegram error, failed for good after a few attempts.
+that crashes half way can simply run again. The tick sends notices like reminders: taken
+right before the request, sent once, retried with backoff on a Telegram error, failed for good
+after a few attempts.
 """
 
 from collections.abc import Iterable, Sequence
@@ -141,30 +142,45 @@ def _notice(row: NoticeRow) -> Notice:
 
 
 async def due_notices(session: AsyncSession, now: datetime, limit: int) -> tuple[Notice, ...]:
-    """Pending notices whose time has come, oldest first; committed as `sending` before they
-    are sent, so a crash mid-send leaves them `sending` (see `recover_notices`), never resent."""
-    query = (
+    """Pending notices whose time has come, oldest first. Nothing is claimed here: the sender
+    takes each one with `take_notice` right before its request, so a crash leaves the notices
+    not yet taken pending, and only the one in flight `sending` (see `recover_notices`)."""
+    rows = await session.scalars(
         select(NoticeRow)
         .where(NoticeRow.status == DeliveryStatus.PENDING, NoticeRow.next_attempt_at <= now)
         .order_by(NoticeRow.next_attempt_at, NoticeRow.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Two bot processes must not send the same notice; SQLite has one writer anyway.
-        query = query.with_for_update(skip_locked=True)
-    rows = list(await session.scalars(query))
-    if not rows:
-        return ()
-    await session.execute(
+    notices = tuple(_notice(row) for row in rows)
+    await session.rollback()
+    return notices
+
+
+async def take_notice(session: AsyncSession, notice_id: int, now: datetime) -> bool:
+    """Commit a notice as `sending` immediately before its request; False when another worker
+    took it first (the transition is guarded by the status it leaves)."""
+    result = await session.execute(
         update(NoticeRow)
-        .where(NoticeRow.id.in_([row.id for row in rows]))
+        .where(NoticeRow.id == notice_id, NoticeRow.status == DeliveryStatus.PENDING)
         .values(
             status=DeliveryStatus.SENDING, attempts=NoticeRow.attempts + 1, next_attempt_at=now
         )
-        .execution_options(synchronize_session=False)
+        .returning(NoticeRow.id)
     )
+    taken = result.first() is not None
     await session.commit()
-    return tuple(_notice(row) for row in rows)
+    return taken
+
+
+async def drop_user_notices(session: AsyncSession, user_id: int, reason: str) -> int:
+    """The user cannot be reached: their waiting notices are cancelled (flushed, not committed)."""
+    result = await session.execute(
+        update(NoticeRow)
+        .where(NoticeRow.user_id == user_id, NoticeRow.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED, error=reason)
+        .returning(NoticeRow.id)
+    )
+    return len(result.all())
 
 
 async def recover_notices(session: AsyncSession, now: datetime, lease: timedelta) -> int:
@@ -189,13 +205,19 @@ async def finish_notice(
     message_id: int | None = None,
     error: str | None = None,
     retry_at: datetime | None = None,
+    attempt_counts: bool = True,
 ) -> None:
-    """Record how sending went: sent, failed, uncertain, or pending again at `retry_at`."""
+    """Record how sending went: sent, failed, uncertain, or pending again at `retry_at`.
+
+    `attempt_counts=False` gives the attempt back (Telegram asked to wait: nothing was tried).
+    """
     values: dict[str, Any] = {"status": status, "error": error}
     if status is DeliveryStatus.SENT:
         values |= {"sent_at": now, "message_id": message_id}
     if retry_at is not None:
         values["next_attempt_at"] = retry_at
+    if not attempt_counts:
+        values["attempts"] = NoticeRow.attempts - 1
     await session.execute(
         update(NoticeRow)
         .where(NoticeRow.id == notice_id, NoticeRow.status == DeliveryStatus.SENDING)

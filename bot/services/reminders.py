@@ -54,6 +54,7 @@ from storage.models import (
     UserRow,
     WindowRow,
 )
+from storage.models_control import DeadlineChangeRow
 from storage.models_reminders import DeliveryStatus, OutboxRow, ReminderRow, ReminderStatus
 
 STATUS_CHECK_HORIZON = timedelta(days=62)
@@ -167,15 +168,25 @@ async def stage_reminders(session: AsyncSession, plan_id: str, now: datetime) ->
     calendar = working_calendar(range(school_year.first - 1, school_year.second + 2))
 
     assignments = await session.execute(
-        select(AssignmentRow.id, WindowRow.id, WindowRow.start, WindowRow.end, WindowRow.ongoing)
+        select(
+            AssignmentRow.id,
+            WindowRow.id,
+            WindowRow.start,
+            WindowRow.end,
+            WindowRow.ongoing,
+            AssignmentRow.due_date,
+        )
         .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
         .join(TaskRow, TaskRow.id == WindowRow.task_id)
         .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
         .where(TaskRow.plan_id == plan_id, _assignment_live)
     )
+    # Grouped by the deadline in force: an approved extension gives its unit reminders of its
+    # own, and the pending ones for the old date are cancelled below (no longer wanted).
     by_window: dict[tuple[int, date | None, date, bool], list[int]] = defaultdict(list)
-    for assignment_id, window_id, start, end, ongoing in assignments:
-        by_window[(window_id, start, end, ongoing)].append(assignment_id)
+    for assignment_id, window_id, start, end, ongoing, due_date in assignments:
+        deadline = end if ongoing or due_date is None else due_date
+        by_window[(window_id, start, deadline, ongoing)].append(assignment_id)
 
     wanted: dict[Key, datetime] = {}
     writable: set[Key] = set()
@@ -311,9 +322,18 @@ async def _find_task(session: AsyncSession, code: str, plan_id: str | None = Non
 
 
 async def set_external_date(
-    session: AsyncSession, code: str, day: date, now: datetime, plan_id: str | None = None
+    session: AsyncSession,
+    code: str,
+    day: date,
+    now: datetime,
+    plan_id: str | None = None,
+    *,
+    user_id: int | None = None,
 ) -> ExternalDate:
-    """An admin dates a term that gives none («по графику ФЦТ»); its reminders follow."""
+    """An admin dates a term that gives none («по графику ФЦТ»); its reminders follow.
+
+    The change is kept in the deadline history (`user_id` None: from the command line).
+    """
     task = await _find_task(session, code, plan_id)
     plan = await session.get(PlanRow, task.plan_id)
     assert plan is not None  # a foreign key
@@ -327,6 +347,18 @@ async def set_external_date(
     windows = stored_task_windows(plan, task, day)
     if (Window(None, day), False) not in windows:
         raise DateNotSettable(code, DateRefusal.OWN_DATES)
+    if task.external_date != day:
+        session.add(
+            DeadlineChangeRow(
+                task_id=task.id,
+                assignment_id=None,
+                old_date=task.external_date,
+                new_date=day,
+                user_id=user_id,
+                at=now,
+                reason="/setdate",
+            )
+        )
     task.external_date = day
     changed = await set_task_windows(session, task, windows)
     await stage_assignments(session, task.plan_id, now)

@@ -145,9 +145,24 @@ class AssignmentView:
     confirmed_at: datetime | None
     confirmed_by_user_id: int | None
     active: bool
+    due_date: date | None = None
+    """An approved extension: the unit's own deadline, in place of `window_end`."""
+    ongoing: bool = False
+    """A period of ongoing work: status checks, no extensions."""
+    accepted_at: datetime | None = None
+    """Staff accepted the confirmation; an accepted confirmation can no longer be undone."""
+
+    @property
+    def deadline(self) -> date:
+        """The deadline in force: the approved extension, else the window's end."""
+        return self.due_date or self.window_end
 
     def undo_deadline(self, undo_window: timedelta = UNDO_WINDOW) -> datetime | None:
-        if self.status is not AssignmentStatus.CONFIRMED or self.confirmed_at is None:
+        if (
+            self.status is not AssignmentStatus.CONFIRMED
+            or self.confirmed_at is None
+            or self.accepted_at is not None
+        ):
             return None
         return self.confirmed_at + undo_window
 

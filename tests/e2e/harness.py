@@ -131,6 +131,23 @@ class Harness:
         reply = await self.say(user, f"/start {token}")
         assert unit_name in reply.params["text"]
 
+    async def send_document(
+        self, user: FakeUser, file_name: str, mime_type: str | None, size: int = 2048
+    ) -> RecordedCall:
+        """The user sends a file of `size` bytes; returns the bot's first answer."""
+        since = len(self.server.calls)
+        self.server.send_document(user, b"%" * size, file_name, mime_type=mime_type)
+        return await self.server.wait_for_call(
+            "sendMessage", lambda call: call.chat_id == user.id, since=since
+        )
+
+    async def send_photo(self, user: FakeUser, size: int = 4096) -> RecordedCall:
+        since = len(self.server.calls)
+        self.server.send_photo(user, b"\xff\xd8" + b"\x00" * size)
+        return await self.server.wait_for_call(
+            "sendMessage", lambda call: call.chat_id == user.id, since=since
+        )
+
 
 def link_token(text: str) -> str:
     found = re.search(r"\?start=([A-Za-z0-9_-]+)", text)
@@ -139,9 +156,11 @@ def link_token(text: str) -> str:
 
 
 @asynccontextmanager
-async def running_bot(db_url: str, tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness]:
+async def running_bot(
+    db_url: str, tmp_path: Path, *, plan_yaml: str = PLAN_YAML, **overrides: Any
+) -> AsyncIterator[Harness]:
     plan = tmp_path / "plan.yaml"
-    plan.write_text(PLAN_YAML, encoding="utf-8")
+    plan.write_text(plan_yaml, encoding="utf-8")
     units = tmp_path / "units.yaml"
     units.write_text(UNITS_YAML, encoding="utf-8")
     async with FakeTelegramServer() as server:

@@ -110,6 +110,10 @@ _BOT_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _SEND_PREFIXES = ("send", "copy", "forward", "edit")
 # Telegram's limits on new messages (https://core.telegram.org/bots/faq#broadcasting-to-users).
 _NEW_MESSAGE_PREFIXES = ("send", "copy", "forward")
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+"""getFile refuses bigger files: https://core.telegram.org/bots/api#getfile"""
+_FILE_KINDS = {"documents": "Document", "photos": "Photo"}
+"""A photo's file_id cannot be sent as a document, nor a document's as a photo."""
 _LIMIT_OVERALL_PER_SECOND = 30
 _LIMIT_PRIVATE_INTERVAL = 1.0
 _LIMIT_GROUP_PER_MINUTE = 20
@@ -1190,6 +1194,22 @@ class FakeTelegramServer:
             message["caption"] = caption
         return self.push_update({"message": message})
 
+    def send_photo(
+        self,
+        user: FakeUser,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        chat: JsonDict | None = None,
+    ) -> JsonDict:
+        """The user sends a photo: Telegram delivers it in several sizes, the largest last."""
+        stored = self._store_file(content, "photos", None, None)
+        message = self._user_message(user, chat)
+        message["photo"] = self._photo_sizes(stored)
+        if caption is not None:
+            message["caption"] = caption
+        return self.push_update({"message": message})
+
     def press_button(
         self,
         user: FakeUser,
@@ -1788,7 +1808,13 @@ class FakeTelegramServer:
             return self._store_file(value.content, folder, value.filename, value.content_type)
         assert isinstance(value, str)
         if value in self._files:
-            return self._files[value]
+            stored = self._files[value]
+            kind = stored.file_path.split("/", 1)[0]
+            if {kind, folder} == set(_FILE_KINDS):
+                raise _bad_request(
+                    f"can't use file of type {_FILE_KINDS[kind]} as {_FILE_KINDS[folder]}"
+                )
+            return stored
         if re.match(r"^https?://", value):
             return self._store_file(b"", folder, value.rsplit("/", 1)[-1] or None, None)
         raise _bad_request("wrong file identifier/HTTP URL specified")
@@ -2058,7 +2084,11 @@ class FakeTelegramServer:
         content: JsonDict = {}
         self._caption(call, content)
         stored = self._input_file(call, "photo", "photos")
-        content["photo"] = [
+        content["photo"] = self._photo_sizes(stored)
+        return self._new_bot_message(call, content)
+
+    def _photo_sizes(self, stored: _StoredFile) -> list[JsonDict]:
+        sizes: list[JsonDict] = [
             {
                 "file_id": f"{stored.file_id}{suffix}" if suffix else stored.file_id,
                 "file_unique_id": f"{stored.file_unique_id}{suffix}",
@@ -2068,9 +2098,9 @@ class FakeTelegramServer:
             }
             for suffix, width, height in (("_s", 90, 67), ("_m", 320, 240), ("", 800, 600))
         ]
-        for size in content["photo"][:2]:
+        for size in sizes[:2]:
             self._files.setdefault(size["file_id"], stored)
-        return self._new_bot_message(call, content)
+        return sizes
 
     async def _send_chat_action(self, call: RecordedCall, request: web.BaseRequest) -> Any:
         if call.params["action"] not in _CHAT_ACTIONS:
@@ -2081,6 +2111,8 @@ class FakeTelegramServer:
         stored = self._files.get(call.params["file_id"])
         if stored is None:
             raise _bad_request("invalid file_id")
+        if len(stored.content) > DOWNLOAD_LIMIT:
+            raise _bad_request("file is too big")
         return {
             "file_id": call.params["file_id"],
             "file_unique_id": stored.file_unique_id,

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.plan.control import ControlSettings
 from bot.plan.loader import LoadResult, load_plan, load_plan_text
+from bot.plan.schema import CoordinatorRole
 from bot.reminders.policy import DEFAULT_SETTINGS
 from bot.terms import TermKind
 
@@ -371,3 +373,47 @@ def test_invalid_events_are_errors(events: str, message: str) -> None:
 
     assert result.plan is None
     assert any(message in e.message for e in result.errors), [e.message for e in result.errors]
+
+
+def test_control_section_and_coordinators_become_control_settings() -> None:
+    text = VALID_PLAN.replace(
+        "directory:\n",
+        "control: {acceptance: true, escalate_after_working_days: 3, weekly_digest: false}\n"
+        "directory:\n",
+        1,
+    )
+    result = load(text)
+    assert result.plan is not None, messages(result)
+    control = result.plan.control
+    assert control == ControlSettings(
+        acceptance=True,
+        escalate_after_working_days=3,
+        weekly_digest=False,
+        coordinators=(("Полосина Н.В.", CoordinatorRole.COORDINATES),),
+    )
+    assert control.escalation_parties() == ("Полосина Н.В.",)
+    assert ControlSettings.from_json(control.to_json()) == control
+
+
+def test_control_defaults_escalate_after_five_working_days() -> None:
+    result = load(VALID_PLAN)
+    assert result.plan is not None
+    assert result.plan.control.acceptance is False
+    assert result.plan.control.escalate_after_working_days == 5
+    assert ControlSettings.from_json(None) == ControlSettings()
+
+
+@pytest.mark.parametrize("days", [0, 61, "пять"])
+def test_escalation_days_out_of_range_is_an_error(days: object) -> None:
+    text = VALID_PLAN.replace(
+        "directory:\n", f"control: {{escalate_after_working_days: {days}}}\ndirectory:\n", 1
+    )
+    result = load(text)
+    assert result.plan is None
+    assert any("escalate_after_working_days" in m for m in messages(result))
+
+
+def test_a_plan_controlled_only_escalates_to_its_controller() -> None:
+    control = ControlSettings(coordinators=(("Бондаренко Е.Г.", CoordinatorRole.CONTROLS),))
+    assert control.escalation_parties() == ("Бондаренко Е.Г.",)
+    assert control.controlling_parties() == ("Бондаренко Е.Г.",)

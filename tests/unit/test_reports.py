@@ -89,16 +89,17 @@ async def test_workbook_freezes_the_header_filters_and_colours_by_status(
 
     assert plan.freeze_panes == "A2"
     assert plan.auto_filter.ref == "A1:L15"
+    # Both colours of the fill (Excel paints one, LibreOffice the other), alpha aside.
     rules = {
-        rule.formula[0]: rule.dxf.fill.fgColor.rgb
+        rule.formula[0]: (rule.dxf.fill.fgColor.rgb[2:], rule.dxf.fill.bgColor.rgb[2:])
         for area in plan.conditional_formatting
         for rule in area.rules
         if rule.dxf is not None and rule.dxf.fill is not None
     }
     assert rules == {
-        '$E2="выполнено"': "00C6EFCE",
-        '$E2="просрочено"': "00FFC7CE",
-        '$E2="в работе"': "00FFEB9C",
+        '$E2="выполнено"': ("C6EFCE", "C6EFCE"),
+        '$E2="просрочено"': ("FFC7CE", "FFC7CE"),
+        '$E2="в работе"': ("FFEB9C", "FFEB9C"),
     }
     widths = {key: dim.width for key, dim in plan.column_dimensions.items()}
     assert widths["B"] < widths["C"] <= 55

@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.plan.model import Plan
 from bot.services.assignments import confirm, get_assignment_view
 from bot.services.errors import Conflict
-from bot.services.plans import sync_plan
+from bot.services.plans import stored_control, sync_plan
 from bot.services.types import AssignmentStatus, UnitKind
 from bot.services.units import add_unit, list_units
 from bot.terms import TermKind
-from storage.models import TaskRow, WindowRow
+from storage.models import PlanRow, TaskRow, WindowRow
 
 ALL_CODES = ("1.1", "1.2", "1.3", "1.3/1", "1.3/2")
 USER = 501
@@ -195,3 +195,17 @@ async def test_a_measure_that_gains_sub_items_is_assigned_through_them(
     assert ("1.1/1", 0, POLOSINA) in keys
     assert ("1.1", 0, POLOSINA) not in keys
     assert report.assignments.deactivated == 1
+
+
+async def test_sync_stores_the_control_settings_and_a_reload_updates_them(
+    session: AsyncSession,
+) -> None:
+    await sync_plan(session, load(), NOW)
+    row = await session.get(PlanRow, PLAN_ID)
+    assert row is not None
+    assert stored_control(row).escalate_after_working_days == 5
+
+    text = PLAN_YAML.replace("sections:\n", "control: {acceptance: true}\nsections:\n", 1)
+    await sync_plan(session, load(text), NOW)
+    await session.refresh(row)
+    assert stored_control(row).acceptance is True

@@ -1,0 +1,1 @@
+"""Control of a plan beyond reminders: escalation of late assignments, the weekly digest."""

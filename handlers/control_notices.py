@@ -1,0 +1,214 @@
+"""Escalations and the weekly digest: their texts, and the job that writes them as notices.
+
+Each notice is rendered once, in its recipient's language, when it is written; the reminder
+tick sends it (`bot.reminders.tick`). `control_tick` is what the scheduler and `roadmap-bot tick`
+run: it commits escalations and their notices together, so nothing is escalated unannounced.
+"""
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import format_day, ngettext
+from bot.services.digest import PlanDigest, digest_key, weekly_digests
+from bot.services.escalation import EscalatedMeasure, PlanEscalation, escalate
+from bot.services.notices import NoticeDraft, Recipient, enqueue
+from handlers.control import and_more, counts_line, legend, measure_heading, names_within
+from handlers.render import MESSAGE_LIMIT, days_left_state, one_line
+
+logger = logging.getLogger(__name__)
+
+NAMES_BUDGET = 600
+"""Characters of unit names on one line of an escalation or digest."""
+NEWLY_OVERDUE_SHOWN = 15
+ESCALATION_KIND, DIGEST_KIND = "escalation", "digest"
+
+
+def working_days(n: int) -> str:
+    return ngettext("{n} working day", "{n} working days", n).format(n=n)
+
+
+def within_limit(head: Sequence[str], body: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
+    """`head`, then as many `body` lines as fit in one message, then «and N more»."""
+    text = "\n".join(head)
+    reserve = 40
+    for shown, line in enumerate(body):
+        if len(text) + 1 + len(line) > limit - reserve:
+            return f"{text}\n{and_more(len(body) - shown)}"
+        text = f"{text}\n{line}"
+    return text
+
+
+def _escalated_lines(measure: EscalatedMeasure, locale: str) -> list[str]:
+    lines = []
+    for deadline, late in groupby(measure.late, key=lambda item: item.deadline):
+        units = list(late)
+        until = _("until {end}").format(end=format_day(deadline, locale))
+        heading = measure_heading(measure.title, measure.measure_title)
+        lines.append(
+            f"• <b>{escape(measure.code)}</b> {heading}"
+            f" — {days_left_state(-units[0].days_overdue)} ({until}): "
+            f"{names_within([unit.unit_name for unit in units], NAMES_BUDGET)}"
+        )
+    return lines
+
+
+def escalation_text(escalation: PlanEscalation, locale: str) -> str:
+    head = [
+        _("🚨 <b>Escalation</b> · {plan} — {title}").format(
+            plan=escape(escalation.plan_id), title=escape(one_line(escalation.title, 100))
+        ),
+        _("Not confirmed {days} after the deadline:").format(
+            days=working_days(escalation.working_days)
+        ),
+    ]
+    if escalation.fallback:
+        if escalation.parties:
+            head.append(
+                _(
+                    "⚠️ Nobody has joined the bot for {parties}, who coordinate the plan: "
+                    "you get this instead."
+                ).format(parties=escape(", ".join(escalation.parties)))
+            )
+        else:
+            head.append(_("⚠️ The plan names no coordinator: you get this instead."))
+    head.append("")
+    body = [line for m in escalation.measures for line in _escalated_lines(m, locale)]
+    return within_limit(head, body)
+
+
+def _digest_counts(digest: PlanDigest) -> list[str]:
+    lines = [
+        _("⏰ Overdue in all: {n}").format(n=digest.overdue_total),
+        _("🚨 Escalated this week: {n}").format(n=digest.escalated),
+        _("📨 Extension requests waiting for a decision: {n}").format(n=digest.extensions_pending),
+    ]
+    if digest.acceptance_pending is not None:
+        lines.append(
+            _("📝 Confirmations waiting for acceptance: {n}").format(n=digest.acceptance_pending)
+        )
+    return lines
+
+
+def digest_text(digest: PlanDigest, locale: str) -> str:
+    plan = digest.progress
+    head = [
+        _("📅 <b>Week {week}</b> · {plan} — {title}").format(
+            week=digest.week,
+            plan=escape(digest.plan_id),
+            title=escape(one_line(digest.title, 100)),
+        ),
+        _("As of {day}.").format(day=format_day(digest.today, locale)),
+        "",
+        *_digest_counts(digest),
+        "",
+        _("📊 Progress (confirmed out of everything assigned):"),
+        counts_line(plan.counts),
+    ]
+    for section in plan.sections:
+        code = f"<b>{escape(section.code)}.</b> " if section.code else ""
+        head.append(f"{code}{escape(one_line(section.title, 70))}: {counts_line(section.counts)}")
+    head += ["", legend(), ""]
+    if not digest.newly_overdue:
+        head.append(_("❗ Nothing fell overdue in the last 7 days."))
+        return within_limit(head, [])
+    head.append(_("❗ Fell overdue in the last 7 days: {n}").format(n=digest.newly_overdue_count))
+    body = []
+    for item in digest.newly_overdue[:NEWLY_OVERDUE_SHOWN]:
+        until = _("until {end}").format(end=format_day(item.deadline, locale))
+        body.append(
+            f"• <b>{escape(item.code)}</b> {escape(one_line(item.title, 80))} ({until}): "
+            f"{names_within(item.units, NAMES_BUDGET)}"
+        )
+    rest = len(digest.newly_overdue) - NEWLY_OVERDUE_SHOWN
+    if rest > 0:
+        body.append(and_more(rest))
+    return within_limit(head, body)
+
+
+def escalation_key(escalation: PlanEscalation, day: date, user_id: int) -> str:
+    """One notice per recipient and run: the hash names the assignments escalated in it."""
+    ids = ",".join(str(i) for i in sorted(escalation.assignment_ids))
+    digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
+    return f"escalation:{escalation.plan_id}:{day.isoformat()}:{user_id}:{digest}"
+
+
+@dataclass(slots=True)
+class ControlReport:
+    escalated: int = 0
+    """Assignments escalated in this run."""
+    digests: int = 0
+    notices: int = 0
+    """Notices written (the tick sends them)."""
+
+
+class _Renderer:
+    def __init__(self, i18n: I18n, default_locale: str) -> None:
+        self.i18n = i18n
+        self.default_locale = default_locale
+
+    def locale(self, recipient: Recipient) -> str:
+        if recipient.language in self.i18n.available_locales:
+            return recipient.language
+        return self.default_locale
+
+    def escalation(self, escalation: PlanEscalation, today: date) -> list[NoticeDraft]:
+        drafts = []
+        for recipient in escalation.recipients:
+            locale = self.locale(recipient)
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                text = escalation_text(escalation, locale)
+            key = escalation_key(escalation, today, recipient.user_id)
+            drafts.append(NoticeDraft(key, ESCALATION_KIND, recipient, text))
+        return drafts
+
+    def digest(self, digest: PlanDigest) -> list[NoticeDraft]:
+        drafts = []
+        for recipient in digest.recipients:
+            locale = self.locale(recipient)
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                text = digest_text(digest, locale)
+            key = digest_key(digest.plan_id, digest.week, recipient.user_id)
+            drafts.append(NoticeDraft(key, DIGEST_KIND, recipient, text))
+        return drafts
+
+
+async def control_tick(
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    *,
+    i18n: I18n,
+    admin_ids: frozenset[int] = frozenset(),
+    default_locale: str = "ru",
+) -> ControlReport:
+    """Escalate what is due and write this week's digests, as notices the next tick sends."""
+    report = ControlReport()
+    render = _Renderer(i18n, default_locale)
+    async with sessions() as session:
+        for escalation in await escalate(session, now, admin_ids=admin_ids):
+            today = now.astimezone(ZoneInfo(escalation.timezone)).date()
+            report.escalated += len(escalation.assignment_ids)
+            report.notices += await enqueue(session, render.escalation(escalation, today), now)
+        await session.commit()
+    async with sessions() as session:
+        for digest in await weekly_digests(session, now, admin_ids=admin_ids):
+            report.digests += 1
+            report.notices += await enqueue(session, render.digest(digest), now)
+        await session.commit()
+    if report.escalated or report.digests:
+        logger.info(
+            "control: %d assignments escalated, %d digests, %d notices written",
+            report.escalated,
+            report.digests,
+            report.notices,
+        )
+    return report

@@ -1,0 +1,223 @@
+"""Acceptance and extension requests end to end: the real bot, the fake Bot API, notices sent by
+the tick. The e2e plan with `control: {acceptance: true}`; «1.1» is due on 20 October 2023."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_telegram import FakeUser, RecordedCall
+from harness import ADMIN, PLAN_YAML, SCHOOL_3, SCHOOL_7, Harness, running_bot
+from sqlalchemy import select
+
+from bot.services.assignments import confirm
+from bot.services.types import AssignmentStatus, Role
+from storage.models import AssignmentRow, TaskRow, UnitRow, WindowRow
+from storage.models_reminders import ReminderRow, ReminderStatus
+
+STAFF = FakeUser(5001, "Наталья", username="staff_natalia")
+SCHOOL_3_NAME, SCHOOL_7_NAME = "МБОУ СОШ № 3", "МБОУ СОШ № 7"
+YEAR = "2023\u202fг."
+RETURN_COMMENT = "Приложите протокол собрания"
+AFTER_OLD_DEADLINE = datetime(2023, 10, 24, 23, 0, tzinfo=UTC)  # 25 October in Vladivostok
+
+
+@pytest.fixture
+async def bot(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    plan = PLAN_YAML + "control: {acceptance: true}\n"
+    async with running_bot(db_url, tmp_path, plan_yaml=plan, tick_seconds=0) as harness:
+        yield harness
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def sent(bot: Harness, user: FakeUser, start: str) -> list[dict[str, Any]]:
+    return [m for m in bot.server.sent_messages(user.id) if m["text"].startswith(start)]
+
+
+async def arrived(bot: Harness, user: FakeUser, start: str) -> list[dict[str, Any]]:
+    """The bot's messages to the user starting with `start`, once at least one is there."""
+    for _attempt in range(100):
+        if found := sent(bot, user, start):
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no message starting with {start!r} for {user.id}")
+
+
+async def assignment(bot: Harness, code: str, unit: str) -> int:
+    async with bot.session() as session:
+        found = await session.scalar(
+            select(AssignmentRow.id)
+            .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
+            .join(TaskRow, TaskRow.id == WindowRow.task_id)
+            .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
+            .where(TaskRow.code == code, UnitRow.name == unit)
+        )
+    assert found is not None
+    return found
+
+
+async def staff_joins(bot: Harness) -> None:
+    token = await bot.invitation(Role.STAFF)
+    await bot.say(STAFF, f"/start {token}")
+
+
+async def reply_to(bot: Harness, user: FakeUser, text: str) -> str:
+    call = await bot.say(user, text)
+    answer: str = call.result["text"]
+    return answer
+
+
+async def press_and_wait(
+    bot: Harness, user: FakeUser, message: dict[str, Any], label: str
+) -> RecordedCall:
+    call = await bot.press(user, message, text=label)
+    await bot.settle()
+    return call
+
+
+async def open_card(bot: Harness, user: FakeUser) -> dict[str, Any]:
+    listing = await bot.say(user, "/my")
+    await press_and_wait(bot, user, listing.result, "1. 1.1")
+    card = bot.last(user)
+    assert card["text"].startswith("1.1"), card["text"]
+    return card
+
+
+async def test_a_confirmation_is_returned_confirmed_again_and_accepted(bot: Harness) -> None:
+    await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+    await staff_joins(bot)
+    found = await assignment(bot, "1.1", SCHOOL_3_NAME)
+    async with bot.session() as session:
+        await confirm(session, found, SCHOOL_3.id, bot.clock.now())
+
+    summary = await reply_to(bot, STAFF, "/review")
+    assert "отметки о выполнении: 1; запросы продления: 0" in summary
+    [waiting] = await arrived(bot, STAFF, "🔎 На проверке")
+    assert SCHOOL_3_NAME in waiting["text"]
+    assert labels(waiting) == ["Принять", "Вернуть"]
+    accept_data = _data(waiting, "Принять")
+    member_tries = await bot.press(SCHOOL_3, bot.last(SCHOOL_3), forged=True, data=accept_data)
+    assert member_tries.params.get("show_alert")  # not theirs to accept
+
+    await press_and_wait(bot, STAFF, waiting, "Вернуть")
+    assert "Чего не хватает" in bot.last(STAFF)["text"]
+    assert "Возвращено" in await reply_to(bot, STAFF, RETURN_COMMENT)
+    async with bot.session() as session:
+        row = await session.get(AssignmentRow, found)
+        assert row is not None
+        assert (row.status, row.confirmed_at) == (AssignmentStatus.OPEN, None)
+
+    await bot.app.tick()
+    [returned] = sent(bot, SCHOOL_3, "Подтверждение по мероприятию")
+    assert returned["text"] == (f"Подтверждение по мероприятию 1.1 возвращено: {RETURN_COMMENT}")
+    await press_and_wait(bot, SCHOOL_3, returned, "✅ Выполнено")
+
+    bot.clock.set(AFTER_OLD_DEADLINE)
+    overdue = await reply_to(bot, ADMIN, "/overdue")
+    assert SCHOOL_3_NAME not in overdue  # on review: the unit has done its part
+    assert SCHOOL_7_NAME in overdue
+    await bot.say(STAFF, "/review")
+    await bot.settle()
+    again = (await arrived(bot, STAFF, "🔎 На проверке"))[-1]
+    await press_and_wait(bot, STAFF, again, "Принять")
+    assert bot.server.sent_messages(STAFF.id)[-1]["text"].startswith("Принято")
+    assert "Решений от вас ничто не ждёт" in await reply_to(bot, STAFF, "/review")
+
+    card = await reply_to(bot, STAFF, "/measure 1.1")
+    [line] = [line for line in card.split("\n") if SCHOOL_3_NAME in line]
+    assert "принято" in line
+    assert bot.server.unexpected_errors() == []
+
+
+def _data(message: dict[str, Any], label: str) -> str:
+    markup = message.get("reply_markup") or {}
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if button["text"] == label:
+                data: str = button["callback_data"]
+                return data
+    raise AssertionError(label)
+
+
+async def pending_deadlines(bot: Harness, assignment_id: int) -> set[date]:
+    async with bot.session() as session:
+        rows = await session.scalars(
+            select(ReminderRow.deadline).where(
+                ReminderRow.assignment_id == assignment_id,
+                ReminderRow.status == ReminderStatus.PENDING,
+            )
+        )
+        return set(rows)
+
+
+async def ask_extension(bot: Harness, user: FakeUser, reason: str) -> None:
+    card = await open_card(bot, user)
+    await press_and_wait(bot, user, card, "Запросить продление")
+    assert "Почему по 1.1 нужно больше времени" in bot.last(user)["text"]
+    assert "отправлен" in await reply_to(bot, user, reason)
+
+
+async def test_extensions_approved_and_refused_move_the_deadline_and_are_kept(
+    bot: Harness,
+) -> None:
+    await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+    await bot.join(SCHOOL_7, SCHOOL_7_NAME)
+    await staff_joins(bot)
+    await bot.say(ADMIN, "/help")  # an admin is known once they have written to the bot
+    school_7 = await assignment(bot, "1.1", SCHOOL_7_NAME)
+    assert await pending_deadlines(bot, school_7) == {date(2023, 10, 20)}
+
+    await ask_extension(bot, SCHOOL_7, "Учитель на больничном, просим до 15.11.2023")
+    await bot.app.tick()
+    [request] = sent(bot, STAFF, "⏳ Запрос продления")
+    assert "Предлагаемый срок: 15 ноября" in request["text"]
+    assert labels(request) == ["Продлить", "Отказать"]
+    assert sent(bot, ADMIN, "⏳ Запрос продления")  # admins decide too
+    await press_and_wait(bot, STAFF, request, "Продлить")
+    assert "ДД.ММ.ГГГГ" in bot.last(STAFF)["text"]
+    assert "Это не дата" in await reply_to(bot, STAFF, "пятнадцатого")
+    assert "позже действующего" in await reply_to(bot, STAFF, "19.10.2023")
+    done = await reply_to(bot, STAFF, "15.11.2023 согласовано")
+    assert done == f"Продлено: 1.1 для исполнителя «{SCHOOL_7_NAME}» до 15 ноября {YEAR}."
+    assert await pending_deadlines(bot, school_7) == {date(2023, 11, 15)}
+
+    await bot.app.tick()
+    [approved] = sent(bot, SCHOOL_7, "Срок продлён")
+    assert approved["text"].startswith(f"Срок продлён: 1.1, новый срок — 15 ноября {YEAR}.")
+    card = await open_card(bot, SCHOOL_7)
+    assert f"до 15 ноября {YEAR}" in card["text"]
+    assert "Запросить продление" in labels(card)
+
+    bot.clock.set(AFTER_OLD_DEADLINE)
+    overdue = await reply_to(bot, ADMIN, "/overdue")
+    assert SCHOOL_3_NAME in overdue
+    assert SCHOOL_7_NAME not in overdue
+
+    await ask_extension(bot, SCHOOL_3, "Нет помещения")
+    await bot.app.tick()
+    refused_request = sent(bot, STAFF, "⏳ Запрос продления")[-1]
+    assert SCHOOL_3_NAME in refused_request["text"]
+    await press_and_wait(bot, STAFF, refused_request, "Отказать")
+    assert "Отказано" in await reply_to(bot, STAFF, "Срок федеральный")
+    again = await bot.press(STAFF, refused_request, text="Продлить")
+    assert again.params.get("show_alert")  # decided already
+    await bot.app.tick()
+    [refused] = sent(bot, SCHOOL_3, "В продлении отказано")
+    assert "Срок федеральный" in refused["text"]
+
+    card_text = await reply_to(bot, STAFF, "/measure 1.1")
+    history = card_text.split("История сроков:")[1].strip().split("\n")
+    assert len(history) == 2
+    assert SCHOOL_7_NAME in history[0]
+    assert f"20 октября {YEAR} → 15 ноября {YEAR}" in history[0]
+    assert "Наталья" in history[0] and "Учитель на больничном" in history[0]
+    assert SCHOOL_3_NAME in history[1] and "отказано" in history[1]
+    assert "Срок федеральный" in history[1]
+    assert f"продлено до 15 ноября {YEAR}" in card_text
+    assert bot.server.unexpected_errors() == []
