@@ -226,7 +226,6 @@ class Application:
             now or self.clock.now(),
             i18n=self.dispatcher["i18n"],
             admin_ids=self.settings.admin_ids,
-            default_locale=self.settings.default_locale,
         )
 
     async def reschedule(self) -> None:

@@ -14,6 +14,8 @@ class AssignmentAction(StrEnum):
     UNDO = "u"
     COMMENT = "c"
     ATTACH = "f"
+    ATTACHED = "g"
+    """The member has sent every file they meant to attach."""
 
 
 class AssignmentCb(CallbackData, prefix="a1"):

@@ -62,8 +62,9 @@ from bot.services.extensions import DeadlineEvent, HistoryKind
 from bot.services.members import units_of
 from bot.services.review import ReviewState
 from bot.services.types import Page, Role, UserInfo
-from handlers.callbacks import AssignmentAction, AssignmentCb, EvidenceCb
+from handlers.callbacks import AssignmentAction, AssignmentCb
 from handlers.filters import RoleFilter
+from handlers.keyboards import documents_keyboard
 from handlers.render import clip, days_left_state, one_line, split_message
 
 logger = logging.getLogger(__name__)
@@ -573,12 +574,7 @@ async def show_progress(
 def card_keyboard(card: MeasureCard) -> InlineKeyboardMarkup | None:
     if not card.evidence:
         return None
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("📎 Documents ({count})").format(count=card.evidence),
-        callback_data=EvidenceCb(task=card.task_id),
-    )
-    return builder.as_markup()
+    return documents_keyboard(card.task_id, card.evidence)
 
 
 async def _send_card(message: Message, card: MeasureCard, locale: str) -> None:

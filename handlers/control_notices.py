@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import format_day, ngettext
 from bot.services.digest import PlanDigest, digest_key, weekly_digests
 from bot.services.escalation import EscalatedMeasure, PlanEscalation, escalate
-from bot.services.notices import NoticeDraft, Recipient, enqueue
+from bot.services.notices import NoticeDraft, enqueue
 from handlers.control import and_more, counts_line, legend, measure_heading, names_within
+from handlers.notices import draft_notices
 from handlers.render import MESSAGE_LIMIT, days_left_state, one_line
 
 logger = logging.getLogger(__name__)
@@ -151,35 +152,24 @@ class ControlReport:
     """Notices written (the tick sends them)."""
 
 
-class _Renderer:
-    def __init__(self, i18n: I18n, default_locale: str) -> None:
-        self.i18n = i18n
-        self.default_locale = default_locale
+def escalation_drafts(i18n: I18n, escalation: PlanEscalation, today: date) -> list[NoticeDraft]:
+    return draft_notices(
+        i18n,
+        escalation.recipients,
+        kind=ESCALATION_KIND,
+        key=lambda r: escalation_key(escalation, today, r.user_id),
+        render=lambda locale: (escalation_text(escalation, locale), None),
+    )
 
-    def locale(self, recipient: Recipient) -> str:
-        if recipient.language in self.i18n.available_locales:
-            return recipient.language
-        return self.default_locale
 
-    def escalation(self, escalation: PlanEscalation, today: date) -> list[NoticeDraft]:
-        drafts = []
-        for recipient in escalation.recipients:
-            locale = self.locale(recipient)
-            with self.i18n.context(), self.i18n.use_locale(locale):
-                text = escalation_text(escalation, locale)
-            key = escalation_key(escalation, today, recipient.user_id)
-            drafts.append(NoticeDraft(key, ESCALATION_KIND, recipient, text))
-        return drafts
-
-    def digest(self, digest: PlanDigest) -> list[NoticeDraft]:
-        drafts = []
-        for recipient in digest.recipients:
-            locale = self.locale(recipient)
-            with self.i18n.context(), self.i18n.use_locale(locale):
-                text = digest_text(digest, locale)
-            key = digest_key(digest.plan_id, digest.week, recipient.user_id)
-            drafts.append(NoticeDraft(key, DIGEST_KIND, recipient, text))
-        return drafts
+def digest_drafts(i18n: I18n, digest: PlanDigest) -> list[NoticeDraft]:
+    return draft_notices(
+        i18n,
+        digest.recipients,
+        kind=DIGEST_KIND,
+        key=lambda r: digest_key(digest.plan_id, digest.week, r.user_id),
+        render=lambda locale: (digest_text(digest, locale), None),
+    )
 
 
 async def control_tick(
@@ -188,21 +178,20 @@ async def control_tick(
     *,
     i18n: I18n,
     admin_ids: frozenset[int] = frozenset(),
-    default_locale: str = "ru",
 ) -> ControlReport:
     """Escalate what is due and write this week's digests, as notices the next tick sends."""
     report = ControlReport()
-    render = _Renderer(i18n, default_locale)
     async with sessions() as session:
         for escalation in await escalate(session, now, admin_ids=admin_ids):
             today = now.astimezone(ZoneInfo(escalation.timezone)).date()
             report.escalated += len(escalation.assignment_ids)
-            report.notices += await enqueue(session, render.escalation(escalation, today), now)
+            drafts = escalation_drafts(i18n, escalation, today)
+            report.notices += await enqueue(session, drafts, now)
         await session.commit()
     async with sessions() as session:
         for digest in await weekly_digests(session, now, admin_ids=admin_ids):
             report.digests += 1
-            report.notices += await enqueue(session, render.digest(digest), now)
+            report.notices += await enqueue(session, digest_drafts(i18n, digest), now)
         await session.commit()
     if report.escalated or report.digests:
         logger.info(

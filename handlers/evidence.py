@@ -12,7 +12,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +31,7 @@ from bot.services.evidence import (
 from bot.services.types import EvidenceKind, Role, UserInfo
 from handlers.callbacks import AssignmentAction, AssignmentCb, EvidenceCb
 from handlers.filters import RoleFilter
+from handlers.keyboards import attached_keyboard, documents_keyboard
 from handlers.render import one_line
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ async def ask_file(
     view = await view_for_member(session, callback_data.id, user.id)
     attached = len(await list_evidence(session, view.id))
     await state.set_state(EvidenceStates.waiting)
-    await state.update_data(assignment_id=view.id)
+    await state.update_data(assignment_id=view.id, code=view.task_code)
     await query.answer()
     if isinstance(query.message, Message):
         limits = EvidenceLimits()
@@ -134,25 +134,39 @@ async def receive_file(
     i18n: I18n,
 ) -> None:
     file = incoming_file(message)
-    assignment_id = (await state.get_data()).get("assignment_id")
+    data = await state.get_data()
+    assignment_id, code = data.get("assignment_id"), str(data.get("code", ""))
     if user is None or file is None or not isinstance(assignment_id, int):
         return
-    view = await view_for_member(session, assignment_id, user.id)
     try:
         outcome = await attach(session, assignment_id, user.id, file, clock.now())
     except EvidenceRefused as error:
         logger.info("user %s: %s", user.id, error)
-        await message.answer(refusal(error, view.task_code, i18n.current_locale))
+        await message.answer(refusal(error, code, i18n.current_locale))
         return
     name = escape(file.file_name or _("photo"))
     if outcome.added:
         text = _(
             "📎 Attached to {code}: {name}. Files attached: {count}. "
-            "Send another one if there are more, or /cancel when done."
+            "Send another one if there are more, or press «Done»."
         )
     else:
         text = _("{name} is already attached to {code}. Files attached: {count}.")
-    await message.answer(text.format(code=escape(view.task_code), name=name, count=outcome.count))
+    await message.answer(
+        text.format(code=escape(code), name=name, count=outcome.count),
+        reply_markup=attached_keyboard(assignment_id),
+    )
+
+
+async def finish_files(
+    query: CallbackQuery, *, callback_data: AssignmentCb, state: FSMContext
+) -> None:
+    """«Done» under the last file: stop waiting for files (a stale button changes nothing)."""
+    if (await state.get_data()).get("assignment_id") == callback_data.id:
+        await state.clear()
+    await query.answer(_("Done."))
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
 
 
 async def file_expected(message: Message) -> None:
@@ -202,16 +216,11 @@ async def send_files(
         await _send(query.message, item, i18n.current_locale)
     rest = len(files) - callback_data.offset - len(batch)
     if batch and rest > 0:
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("📎 More documents ({count})").format(count=rest),
-            callback_data=EvidenceCb(
-                task=callback_data.task, offset=callback_data.offset + len(batch)
-            ),
-        )
         await query.message.answer(
             _("Files not sent yet: {count}.").format(count=rest),
-            reply_markup=builder.as_markup(),
+            reply_markup=documents_keyboard(
+                callback_data.task, rest, offset=callback_data.offset + len(batch)
+            ),
         )
 
 
@@ -227,6 +236,9 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(
         ask_file, AssignmentCb.filter(F.action == AssignmentAction.ATTACH)
+    )
+    router.callback_query.register(
+        finish_files, AssignmentCb.filter(F.action == AssignmentAction.ATTACHED)
     )
     router.message.register(receive_file, EvidenceStates.waiting, F.document | F.photo)
     router.message.register(file_expected, EvidenceStates.waiting, ~F.text.startswith("/"))

@@ -19,11 +19,16 @@ from handlers.callbacks import (
     DIGEST_PAGE,
     AssignmentAction,
     AssignmentCb,
+    EvidenceCb,
     ExtendCb,
+    ExtensionAction,
+    ExtensionCb,
     InviteCb,
     InviteRole,
     LangCb,
     MyPageCb,
+    ReviewAction,
+    ReviewCb,
     RevokeCb,
 )
 from handlers.render import one_line
@@ -194,3 +199,45 @@ def without_button(markup: InlineKeyboardMarkup, data: str) -> InlineKeyboardMar
     ]
     rows = [row for row in rows if row]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def extension_keyboard(request_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Extend"), callback_data=ExtensionCb(action=ExtensionAction.APPROVE, id=request_id)
+    )
+    builder.button(
+        text=_("Refuse"), callback_data=ExtensionCb(action=ExtensionAction.REFUSE, id=request_id)
+    )
+    return builder.as_markup()
+
+
+def review_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Accept"), callback_data=ReviewCb(action=ReviewAction.ACCEPT, id=assignment_id)
+    )
+    builder.button(
+        text=_("Return"), callback_data=ReviewCb(action=ReviewAction.RETURN, id=assignment_id)
+    )
+    return builder.as_markup()
+
+
+def documents_keyboard(task_id: int, count: int, offset: int = 0) -> InlineKeyboardMarkup:
+    """Staff get the files of a measure card, a batch per press, from `offset` on."""
+    text = _("📎 More documents ({count})") if offset else _("📎 Documents ({count})")
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=text.format(count=count), callback_data=EvidenceCb(task=task_id, offset=offset)
+    )
+    return builder.as_markup()
+
+
+def attached_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    """Under «file attached»: the member says they have sent them all."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Done"),
+        callback_data=AssignmentCb(action=AssignmentAction.ATTACHED, id=assignment_id),
+    )
+    return builder.as_markup()

@@ -6,7 +6,7 @@ decision hears it through a notice, sent by the tick in their own language.
 """
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
@@ -18,32 +18,31 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import format_day
-from bot.services.assignments import COMMENT_MAX_LENGTH, get_assignment_view, view_for_member
-from bot.services.errors import Conflict, InvalidInput
+from bot.services.assignments import COMMENT_MAX_LENGTH, get_assignment_view
 from bot.services.extensions import (
     REASON_MAX_LENGTH,
+    DateNotLater,
     ExtensionInfo,
     approve,
-    get_extension,
+    extendable,
     pending_extensions,
+    pending_request,
     refuse,
     request_extension,
 )
 from bot.services.notices import (
-    NoticeDraft,
     Recipient,
     enqueue,
     staff_recipients,
     unit_recipients,
 )
 from bot.services.review import ReviewItem, accept, pending_reviews, require_staff, return_
-from bot.services.types import AssignmentStatus, AssignmentView, ExtensionStatus, Role, UserInfo
+from bot.services.types import AssignmentView, Role, UserInfo
 from handlers.callbacks import (
     ExtendCb,
     ExtensionAction,
@@ -52,7 +51,8 @@ from handlers.callbacks import (
     ReviewCb,
 )
 from handlers.filters import RoleFilter
-from handlers.keyboards import assignment_keyboard
+from handlers.keyboards import assignment_keyboard, extension_keyboard, review_keyboard
+from handlers.notices import Render, draft_notices
 from handlers.render import one_line
 
 STAFF = (Role.STAFF, Role.ADMIN)
@@ -118,17 +118,6 @@ def extension_text(request: ExtensionInfo, locale: str) -> str:
     )
 
 
-def extension_keyboard(request_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("Extend"), callback_data=ExtensionCb(action=ExtensionAction.APPROVE, id=request_id)
-    )
-    builder.button(
-        text=_("Refuse"), callback_data=ExtensionCb(action=ExtensionAction.REFUSE, id=request_id)
-    )
-    return builder.as_markup()
-
-
 def review_text(item: ReviewItem, locale: str) -> str:
     local = item.confirmed_at.astimezone(ZoneInfo(item.plan_timezone))
     who = f" ({escape(item.confirmed_by)})" if item.confirmed_by else ""
@@ -147,17 +136,6 @@ def review_text(item: ReviewItem, locale: str) -> str:
     )
 
 
-def review_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("Accept"), callback_data=ReviewCb(action=ReviewAction.ACCEPT, id=assignment_id)
-    )
-    builder.button(
-        text=_("Return"), callback_data=ReviewCb(action=ReviewAction.RETURN, id=assignment_id)
-    )
-    return builder.as_markup()
-
-
 # -------------------------------------------------------------------------------- notices
 
 
@@ -168,21 +146,13 @@ async def _notify(
     *,
     key: str,
     kind: str,
-    render: Callable[[str], tuple[str, InlineKeyboardMarkup | None]],
+    render: Render,
     now: datetime,
 ) -> None:
-    """One notice per recipient, rendered in their language; committed with the caller's work."""
-    drafts = []
-    for recipient in recipients:
-        locale = recipient.language or i18n.default_locale
-        if locale not in i18n.available_locales:
-            locale = i18n.default_locale
-        with i18n.use_locale(locale):
-            text, markup = render(locale)
-        keyboard = markup.model_dump(mode="json", exclude_none=True) if markup else None
-        drafts.append(
-            NoticeDraft(f"{key}:user:{recipient.user_id}", kind, recipient, text, keyboard)
-        )
+    """One notice per recipient, committed together with the decision the caller staged."""
+    drafts = draft_notices(
+        i18n, recipients, kind=kind, key=lambda r: f"{key}:user:{r.user_id}", render=render
+    )
     await enqueue(session, drafts, now)
     await session.commit()
 
@@ -206,9 +176,7 @@ async def ask_reason(
     if user is None:
         await query.answer()
         return
-    view = await view_for_member(session, callback_data.id, user.id)
-    if view.status is not AssignmentStatus.OPEN or view.ongoing or not view.active:
-        raise Conflict(f"assignment {view.id} cannot be extended")
+    view = await extendable(session, callback_data.id, user.id)
     await state.set_state(ExtensionStates.reason)
     await state.update_data(assignment_id=view.id)
     await query.answer()
@@ -253,7 +221,7 @@ async def save_reason(
             proposed_date=find_day(message.text),
             now=now,
         )
-    except InvalidInput:
+    except DateNotLater:
         await message.answer(
             _(
                 "The proposed date must be later than the current deadline. "
@@ -420,7 +388,7 @@ async def ask_new_date(
         await query.answer()
         return
     await require_staff(session, user.id, settings.admin_ids)
-    request = await _pending(session, callback_data.id)
+    request = await pending_request(session, callback_data.id)
     approving = callback_data.action is ExtensionAction.APPROVE
     await state.set_state(ExtensionStates.new_date if approving else ExtensionStates.refusal)
     await state.update_data(request_id=request.id)
@@ -445,13 +413,6 @@ async def ask_new_date(
                 code=escape(request.task_code), unit=escape(request.unit_name)
             )
         )
-
-
-async def _pending(session: AsyncSession, request_id: int) -> ExtensionInfo:
-    request = await get_extension(session, request_id)
-    if request.status is not ExtensionStatus.PENDING:
-        raise Conflict(f"extension request {request_id} is decided already")
-    return request
 
 
 async def save_approval(
@@ -485,7 +446,7 @@ async def save_approval(
             now=now,
             admin_ids=settings.admin_ids,
         )
-    except InvalidInput:
+    except DateNotLater:
         await message.answer(
             _(
                 "The new deadline must be later than the current one and not in the past. "

@@ -1,15 +1,31 @@
 """Helpers the service modules share: change-only assignment, row-to-value conversion,
 insert-if-absent."""
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, inspect, select
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.services.errors import NotFound
 from bot.services.types import UnitInfo, UserInfo
-from storage.models import AssignmentRow, Base, UnitPartyRow, UnitRow, UserRow, WindowRow
+from storage.models import (
+    AssignmentRow,
+    Base,
+    PlanRow,
+    TaskRow,
+    UnitPartyRow,
+    UnitRow,
+    UserRow,
+    WindowRow,
+)
+
+
+async def updated_one(session: AsyncSession, statement: Any) -> bool:
+    """Run an UPDATE guarded by the state it leaves: true when it changed the one row."""
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return result.rowcount == 1
 
 
 def assign(row: object, **values: Any) -> bool:
@@ -72,6 +88,28 @@ INSERT_CHUNK = 1000
 
 EFFECTIVE_DEADLINE: ColumnElement[Any] = func.coalesce(AssignmentRow.due_date, WindowRow.end)
 """An assignment's deadline: its approved extension, else its window's end."""
+
+MEASURE = aliased(TaskRow, name="measure")
+"""The measure a sub-item belongs to (for its title), as `with_assignment_context` joins it."""
+
+
+def with_assignment_context(
+    query: Select[Any], *, plan: bool = False, measure: bool = False
+) -> Select[Any]:
+    """`query`, which has AssignmentRow in its FROM, joined to the assignment's window, task and
+    unit; with `plan` its plan, with `measure` (outer) the measure of a sub-item."""
+    query = query.join(WindowRow, WindowRow.id == AssignmentRow.window_id).join(
+        TaskRow, TaskRow.id == WindowRow.task_id
+    )
+    if plan:
+        query = query.join(PlanRow, PlanRow.id == TaskRow.plan_id)
+    query = query.join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
+    if measure:
+        query = query.outerjoin(
+            MEASURE,
+            and_(MEASURE.plan_id == TaskRow.plan_id, MEASURE.code == TaskRow.measure_code),
+        )
+    return query
 
 
 async def insert_if_absent(

@@ -1,13 +1,12 @@
 """Completing assignments: list, confirm, undo, comment, each checked against the user's units."""
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Row, Select, and_, func, or_, select, update
+from sqlalchemy import Row, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from bot.services._common import EFFECTIVE_DEADLINE
+from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, updated_one, with_assignment_context
 from bot.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.services.types import (
     UNDO_WINDOW,
@@ -31,43 +30,32 @@ from storage.models import (
 COMMENT_MAX_LENGTH = 1000
 MAX_PAGE_SIZE = 50
 
-_measure = aliased(TaskRow, name="measure")
 _active = and_(AssignmentRow.active, WindowRow.active, TaskRow.active)
 
 
 def _views() -> Select[Any]:
-    return (
-        select(
-            AssignmentRow.id,
-            TaskRow.plan_id,
-            PlanRow.timezone,
-            TaskRow.code,
-            TaskRow.title,
-            _measure.title,
-            TaskRow.term_text,
-            WindowRow.start,
-            WindowRow.end,
-            WindowRow.label,
-            UnitRow.id,
-            UnitRow.name,
-            AssignmentRow.status,
-            AssignmentRow.confirmed_at,
-            AssignmentRow.confirmed_by_user_id,
-            _active.label("active"),
-            AssignmentRow.due_date,
-            WindowRow.ongoing,
-            AssignmentRow.accepted_at,
-        )
-        .select_from(AssignmentRow)
-        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-        .join(TaskRow, TaskRow.id == WindowRow.task_id)
-        .join(PlanRow, PlanRow.id == TaskRow.plan_id)
-        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
-        .outerjoin(
-            _measure,
-            and_(_measure.plan_id == TaskRow.plan_id, _measure.code == TaskRow.measure_code),
-        )
-    )
+    query = select(
+        AssignmentRow.id,
+        TaskRow.plan_id,
+        PlanRow.timezone,
+        TaskRow.code,
+        TaskRow.title,
+        MEASURE.title,
+        TaskRow.term_text,
+        WindowRow.start,
+        WindowRow.end,
+        WindowRow.label,
+        UnitRow.id,
+        UnitRow.name,
+        AssignmentRow.status,
+        AssignmentRow.confirmed_at,
+        AssignmentRow.confirmed_by_user_id,
+        _active.label("active"),
+        AssignmentRow.due_date,
+        WindowRow.ongoing,
+        AssignmentRow.accepted_at,
+    ).select_from(AssignmentRow)
+    return with_assignment_context(query, plan=True, measure=True)
 
 
 def _view(row: Row[Any]) -> AssignmentView:
@@ -169,11 +157,6 @@ def _event(
     )
 
 
-async def _updated(session: AsyncSession, statement: Any) -> bool:
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return result.rowcount == 1
-
-
 async def confirm(
     session: AsyncSession, assignment_id: int, user_id: int, now: datetime
 ) -> ConfirmOutcome:
@@ -183,7 +166,7 @@ async def confirm(
         return ConfirmOutcome(view, changed=False)
     if not view.active:
         raise Conflict(f"assignment {assignment_id} is no longer part of the plan")
-    changed = await _updated(
+    changed = await updated_one(
         session,
         update(AssignmentRow)
         .where(AssignmentRow.id == assignment_id, AssignmentRow.status == AssignmentStatus.OPEN)
@@ -214,7 +197,7 @@ async def undo(
         return ConfirmOutcome(view, changed=False)
     if not view.can_undo(now, undo_window):
         raise Conflict(f"assignment {assignment_id} was confirmed too long ago to undo")
-    changed = await _updated(
+    changed = await updated_one(
         session,
         update(AssignmentRow)
         .where(

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.plan.parties import PartyKind, normalize_name
-from bot.services._common import EFFECTIVE_DEADLINE
+from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, with_assignment_context
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.evidence import evidence_counts
 from bot.services.extensions import DeadlineEvent, deadline_history
@@ -43,7 +43,6 @@ from storage.models_reminders import DeliveryStatus, OutboxRow, ReminderRow
 
 MAX_PAGE_SIZE = 50
 
-_measure = aliased(TaskRow, name="measure")
 _confirmer = aliased(UserRow, name="confirmer")
 _live = and_(AssignmentRow.active, WindowRow.active, TaskRow.active, UnitRow.active)
 
@@ -114,14 +113,9 @@ def _past_due(plans: Iterable[_Plan]) -> ColumnElement[bool]:
     return or_(*terms) if terms else false()
 
 
-def _assignments() -> Select[Any]:
-    return (
-        select(AssignmentRow.id)
-        .select_from(AssignmentRow)
-        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-        .join(TaskRow, TaskRow.id == WindowRow.task_id)
-        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
-    )
+def _assignments(*, measure: bool = False) -> Select[Any]:
+    query = select(AssignmentRow.id).select_from(AssignmentRow)
+    return with_assignment_context(query, measure=measure)
 
 
 # ---------------------------------------------------------------------------------- filters
@@ -376,7 +370,7 @@ async def overdue(
             TaskRow.plan_id,
             TaskRow.code,
             TaskRow.title,
-            _measure.title,
+            MEASURE.title,
             TaskRow.section_code,
             TaskRow.section_title,
             WindowRow.start,
@@ -385,8 +379,8 @@ async def overdue(
         )
         .join(TaskRow, TaskRow.id == WindowRow.task_id)
         .outerjoin(
-            _measure,
-            and_(_measure.plan_id == TaskRow.plan_id, _measure.code == TaskRow.measure_code),
+            MEASURE,
+            and_(MEASURE.plan_id == TaskRow.plan_id, MEASURE.code == TaskRow.measure_code),
         )
         .where(WindowRow.id.in_(page_ids))
     )
@@ -1027,14 +1021,14 @@ async def report_data(session: AsyncSession, plan_id: str | None, now: datetime)
     # Core execution: tens of thousands of plain rows need none of the ORM's result handling.
     connection = await session.connection()
     rows = await connection.execute(
-        _assignments()
+        _assignments(measure=True)
         .with_only_columns(
             TaskRow.plan_id,
             TaskRow.section_code,
             TaskRow.section_title,
             TaskRow.code,
             TaskRow.title,
-            _measure.title,
+            MEASURE.title,
             TaskRow.term_text,
             TaskRow.responsible,
             WindowRow.start,
@@ -1046,10 +1040,6 @@ async def report_data(session: AsyncSession, plan_id: str | None, now: datetime)
             _confirmer.full_name,
             TaskRow.position,
             WindowRow.seq,
-        )
-        .outerjoin(
-            _measure,
-            and_(_measure.plan_id == TaskRow.plan_id, _measure.code == TaskRow.measure_code),
         )
         .outerjoin(_confirmer, _confirmer.id == AssignmentRow.confirmed_by_user_id)
         .where(_live, TaskRow.plan_id.in_([plan.id for plan in plans]))

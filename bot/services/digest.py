@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.control.escalation import digest_moment, iso_week
-from bot.services._common import EFFECTIVE_DEADLINE
+from bot.services._common import EFFECTIVE_DEADLINE, with_assignment_context
 from bot.services.control import PlanProgress, natural_key, progress
 from bot.services.escalation import OPEN_AND_LIVE, PlanContext, plan_contexts
 from bot.services.notices import Recipient, party_recipients, staff_recipients
@@ -83,13 +83,7 @@ async def _not_yet_told(
 
 
 def _assignments(*columns: Any) -> Select[Any]:
-    return (
-        select(*columns)
-        .select_from(AssignmentRow)
-        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-        .join(TaskRow, TaskRow.id == WindowRow.task_id)
-        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
-    )
+    return with_assignment_context(select(*columns).select_from(AssignmentRow))
 
 
 async def _newly_overdue(session: AsyncSession, plan: PlanContext) -> tuple[NewlyOverdue, ...]:

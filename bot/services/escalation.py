@@ -13,13 +13,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.control.escalation import escalation_moment
 from bot.plan.control import ControlSettings
 from bot.reminders.calendar import WorkingCalendar, working_calendar
 from bot.reminders.policy import ReminderSettings
-from bot.services._common import EFFECTIVE_DEADLINE, inserted_keys
+from bot.services._common import (
+    EFFECTIVE_DEADLINE,
+    MEASURE,
+    inserted_keys,
+    with_assignment_context,
+)
 from bot.services.control import natural_key
 from bot.services.notices import Recipient, party_recipients, staff_recipients
 from bot.services.plans import stored_control, stored_settings
@@ -27,8 +31,6 @@ from bot.services.types import AssignmentStatus
 from bot.terms import SchoolYear
 from storage.models import AssignmentRow, PlanRow, TaskRow, UnitRow, WindowRow
 from storage.models_control import EscalationRow
-
-_measure = aliased(TaskRow, name="measure")
 
 OPEN_AND_LIVE = and_(
     AssignmentRow.active,
@@ -149,23 +151,17 @@ class _Candidate:
 
 async def _candidates(session: AsyncSession, plan: PlanContext) -> list[_Candidate]:
     """Open assignments past their deadline and not escalated yet."""
+    query = select(
+        AssignmentRow.id,
+        TaskRow.id,
+        TaskRow.code,
+        TaskRow.title,
+        MEASURE.title,
+        EFFECTIVE_DEADLINE,
+        UnitRow.name,
+    ).select_from(AssignmentRow)
     rows = await session.execute(
-        select(
-            AssignmentRow.id,
-            TaskRow.id,
-            TaskRow.code,
-            TaskRow.title,
-            _measure.title,
-            EFFECTIVE_DEADLINE,
-            UnitRow.name,
-        )
-        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-        .join(TaskRow, TaskRow.id == WindowRow.task_id)
-        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
-        .outerjoin(
-            _measure,
-            and_(_measure.plan_id == TaskRow.plan_id, _measure.code == TaskRow.measure_code),
-        )
+        with_assignment_context(query, measure=True)
         .where(
             TaskRow.plan_id == plan.id,
             OPEN_AND_LIVE,

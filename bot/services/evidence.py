@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services._common import with_assignment_context
 from bot.services.assignments import view_for_member
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.types import EventKind, EvidenceKind
@@ -143,7 +144,7 @@ class AttachOutcome:
 
 
 def _infos() -> Select[Any]:
-    return (
+    query = (
         select(
             EvidenceRow.id,
             EvidenceRow.assignment_id,
@@ -164,12 +165,8 @@ def _infos() -> Select[Any]:
         .select_from(EvidenceRow)
         .join(UserRow, UserRow.id == EvidenceRow.user_id)
         .join(AssignmentRow, AssignmentRow.id == EvidenceRow.assignment_id)
-        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-        .join(TaskRow, TaskRow.id == WindowRow.task_id)
-        .join(PlanRow, PlanRow.id == TaskRow.plan_id)
-        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
-        .order_by(EvidenceRow.at, EvidenceRow.id)
     )
+    return with_assignment_context(query, plan=True).order_by(EvidenceRow.at, EvidenceRow.id)
 
 
 async def _count(session: AsyncSession, assignment_id: int) -> int:

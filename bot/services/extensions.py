@@ -1,5 +1,8 @@
 """Extension requests: a unit asks for more time, staff approve with a new date or refuse.
 
+Requests and decisions are flushed, not committed: the caller commits them together with the
+notices that tell staff or the unit, so neither is written without the other.
+
 An approved extension sets the assignment's own deadline (`AssignmentRow.due_date`): overdue
 lists, progress, cards and reminders follow it. The new date must be later than the deadline
 in force and not before today in the plan's time zone. Every change is kept with who, when
@@ -12,16 +15,16 @@ from enum import StrEnum
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, Select, and_, or_, select, update
+from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.services._common import EFFECTIVE_DEADLINE
+from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, with_assignment_context
 from bot.services.assignments import view_for_member
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.reminders import stage_reminders
 from bot.services.review import require_staff
-from bot.services.types import AssignmentStatus, EventKind, ExtensionStatus
+from bot.services.types import AssignmentStatus, AssignmentView, EventKind, ExtensionStatus
 from storage.models import (
     AssignmentEventRow,
     AssignmentRow,
@@ -29,13 +32,11 @@ from storage.models import (
     TaskRow,
     UnitRow,
     UserRow,
-    WindowRow,
 )
 from storage.models_control import DeadlineChangeRow, ExtensionRow
 
 REASON_MAX_LENGTH = 1000
 
-_measure = aliased(TaskRow, name="measure")
 _requester = aliased(UserRow, name="requester")
 _decider = aliased(UserRow, name="decider")
 
@@ -67,6 +68,10 @@ class ExtensionInfo:
     """The assignment's deadline in force now."""
 
 
+class DateNotLater(InvalidInput):
+    """A proposed or approved date that does not move the deadline forward (or lies past)."""
+
+
 class HistoryKind(StrEnum):
     EXTENDED = "extended"
     """An approved extension moved one unit's deadline."""
@@ -94,7 +99,7 @@ class DeadlineEvent:
 
 
 def _infos() -> Select[Any]:
-    return (
+    query = (
         select(
             ExtensionRow.id,
             ExtensionRow.assignment_id,
@@ -103,7 +108,7 @@ def _infos() -> Select[Any]:
             TaskRow.id,
             TaskRow.code,
             TaskRow.title,
-            _measure.title,
+            MEASURE.title,
             UnitRow.id,
             UnitRow.name,
             ExtensionRow.requested_by,
@@ -121,16 +126,9 @@ def _infos() -> Select[Any]:
         )
         .select_from(ExtensionRow)
         .join(AssignmentRow, AssignmentRow.id == ExtensionRow.assignment_id)
-        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-        .join(TaskRow, TaskRow.id == WindowRow.task_id)
-        .join(PlanRow, PlanRow.id == TaskRow.plan_id)
-        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
         .join(_requester, _requester.id == ExtensionRow.requested_by)
-        .outerjoin(
-            _measure,
-            and_(_measure.plan_id == TaskRow.plan_id, _measure.code == TaskRow.measure_code),
-        )
     )
+    return with_assignment_context(query, plan=True, measure=True)
 
 
 async def get_extension(session: AsyncSession, request_id: int) -> ExtensionInfo:
@@ -160,6 +158,24 @@ def _text(text: str, what: str, limit: int = REASON_MAX_LENGTH) -> str:
     return text
 
 
+async def extendable(session: AsyncSession, assignment_id: int, user_id: int) -> AssignmentView:
+    """The assignment, if the user may ask to extend it: their unit's, open, with a deadline."""
+    view = await view_for_member(session, assignment_id, user_id)
+    if not view.active or view.status is not AssignmentStatus.OPEN:
+        raise Conflict(f"assignment {assignment_id} is not open")
+    if view.ongoing:
+        raise Conflict(f"assignment {assignment_id} is ongoing work: nothing to extend")
+    return view
+
+
+async def pending_request(session: AsyncSession, request_id: int) -> ExtensionInfo:
+    """A request still awaiting a decision; a decided one is a Conflict."""
+    request = await get_extension(session, request_id)
+    if request.status is not ExtensionStatus.PENDING:
+        raise Conflict(f"extension request {request_id} is {request.status} already")
+    return request
+
+
 async def request_extension(
     session: AsyncSession,
     assignment_id: int,
@@ -173,14 +189,10 @@ async def request_extension(
 
     One pending request per assignment; a proposed date must be later than the deadline.
     """
-    view = await view_for_member(session, assignment_id, user_id)
     text = _text(reason, "a reason")
-    if not view.active or view.status is not AssignmentStatus.OPEN:
-        raise Conflict(f"assignment {assignment_id} is not open")
-    if view.ongoing:
-        raise Conflict(f"assignment {assignment_id} is ongoing work: nothing to extend")
+    view = await extendable(session, assignment_id, user_id)
     if proposed_date is not None and proposed_date <= view.deadline:
-        raise InvalidInput(f"{proposed_date} is not later than the deadline {view.deadline}")
+        raise DateNotLater(f"{proposed_date} is not later than the deadline {view.deadline}")
     pending = await session.scalar(
         select(ExtensionRow.id).where(
             ExtensionRow.assignment_id == assignment_id,
@@ -208,7 +220,7 @@ async def request_extension(
             text=text,
         )
     )
-    await session.commit()
+    await session.flush()
     return await get_extension(session, row.id)
 
 
@@ -224,9 +236,7 @@ async def _decide(
 ) -> ExtensionInfo:
     """Record the decision on a pending request; a second decision is a Conflict."""
     await require_staff(session, staff_id, admin_ids)
-    request = await get_extension(session, request_id)
-    if request.status is not ExtensionStatus.PENDING:
-        raise Conflict(f"extension request {request_id} is {request.status} already")
+    request = await pending_request(session, request_id)
     result = cast(
         CursorResult[Any],
         await session.execute(
@@ -257,7 +267,7 @@ async def approve(
     request = await get_extension(session, request_id)
     today = now.astimezone(ZoneInfo(request.plan_timezone)).date()
     if new_date <= request.deadline or new_date < today:
-        raise InvalidInput(
+        raise DateNotLater(
             f"{new_date} is not later than the deadline {request.deadline} or is past"
         )
     request = await _decide(
@@ -298,7 +308,7 @@ async def approve(
         )
     )
     await stage_reminders(session, request.plan_id, now)
-    await session.commit()
+    await session.flush()
     return await get_extension(session, request_id)
 
 
@@ -331,7 +341,7 @@ async def refuse(
             text=note,
         )
     )
-    await session.commit()
+    await session.flush()
     return await get_extension(session, request_id)
 
 
@@ -370,7 +380,7 @@ async def deadline_history(session: AsyncSession, task_id: int) -> tuple[Deadlin
         events.append(
             (at, row_id, DeadlineEvent(kind, at, code, unit, who, old, new, reason, comment))
         )
-    refused = await session.execute(
+    refused_query = (
         select(
             ExtensionRow.id,
             ExtensionRow.decided_at,
@@ -384,11 +394,12 @@ async def deadline_history(session: AsyncSession, task_id: int) -> tuple[Deadlin
         )
         .select_from(ExtensionRow)
         .join(AssignmentRow, AssignmentRow.id == ExtensionRow.assignment_id)
-        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-        .join(TaskRow, TaskRow.id == WindowRow.task_id)
-        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
         .outerjoin(_decider, _decider.id == ExtensionRow.decided_by)
-        .where(ExtensionRow.status == ExtensionStatus.REFUSED, TaskRow.id.in_(task_ids))
+    )
+    refused = await session.execute(
+        with_assignment_context(refused_query).where(
+            ExtensionRow.status == ExtensionStatus.REFUSED, TaskRow.id.in_(task_ids)
+        )
     )
     for row_id, at, code, unit, who, old, proposed, reason, comment in refused:
         events.append(

@@ -24,7 +24,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.reminders.calendar import WorkingCalendar, working_calendar
 from bot.reminders.policy import (
@@ -34,7 +33,7 @@ from bot.reminders.policy import (
     plan_reminders,
     status_checks,
 )
-from bot.services._common import insert_if_absent
+from bot.services._common import MEASURE, insert_if_absent, with_assignment_context
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.members import get_user, set_reachable
 from bot.services.plans import (
@@ -66,7 +65,6 @@ RETRY_DELAYS = (
     timedelta(minutes=30),
 )
 
-_measure = aliased(TaskRow, name="measure")
 _assignment_live = and_(
     AssignmentRow.active,
     AssignmentRow.status == AssignmentStatus.OPEN,
@@ -371,7 +369,7 @@ async def set_external_date(
 
 
 def _items_query() -> Select[Any]:
-    return (
+    query = (
         select(
             ReminderRow.id,
             ReminderRow.assignment_id,
@@ -380,7 +378,7 @@ def _items_query() -> Select[Any]:
             PlanRow.timezone,
             TaskRow.code,
             TaskRow.title,
-            _measure.title,
+            MEASURE.title,
             UnitRow.id,
             UnitRow.name,
             ReminderRow.deadline,
@@ -389,15 +387,8 @@ def _items_query() -> Select[Any]:
         )
         .select_from(ReminderRow)
         .join(AssignmentRow, AssignmentRow.id == ReminderRow.assignment_id)
-        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-        .join(TaskRow, TaskRow.id == WindowRow.task_id)
-        .join(PlanRow, PlanRow.id == TaskRow.plan_id)
-        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
-        .outerjoin(
-            _measure,
-            and_(_measure.plan_id == TaskRow.plan_id, _measure.code == TaskRow.measure_code),
-        )
     )
+    return with_assignment_context(query, plan=True, measure=True)
 
 
 def _item(row: Row[Any]) -> ReminderItem:

@@ -8,12 +8,11 @@ undo it). Returned, it is open again with the staff member's comment, and its re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
+from bot.services._common import MEASURE, updated_one, with_assignment_context
 from bot.services.assignments import COMMENT_MAX_LENGTH, get_assignment_view
 from bot.services.errors import Conflict, Forbidden, InvalidInput
 from bot.services.members import role_of
@@ -36,7 +35,6 @@ from storage.models import (
 )
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
-_measure = aliased(TaskRow, name="measure")
 
 
 class ReviewState(StrEnum):
@@ -93,11 +91,6 @@ async def _reviewable(
     return view
 
 
-async def _updated(session: AsyncSession, statement: Any) -> bool:
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return result.rowcount == 1
-
-
 async def accept(
     session: AsyncSession,
     assignment_id: int,
@@ -110,7 +103,7 @@ async def accept(
     view = await _reviewable(session, assignment_id, staff_user_id, admin_ids)
     if view.accepted_at is not None:
         return ReviewOutcome(view, changed=False)
-    changed = await _updated(
+    changed = await updated_one(
         session,
         update(AssignmentRow)
         .where(
@@ -151,13 +144,14 @@ async def return_(
 ) -> ReviewOutcome:
     """Reopen a confirmation awaiting acceptance, saying why; its reminders come back.
 
-    An accepted confirmation is final: returning it is a Conflict.
+    An accepted confirmation is final: returning it is a Conflict. Flushed, not committed: the
+    caller commits it together with the notice that tells the unit.
     """
     text = _comment(comment)
     view = await _reviewable(session, assignment_id, staff_user_id, admin_ids)
     if view.accepted_at is not None:
         raise Conflict(f"assignment {assignment_id} is accepted already")
-    changed = await _updated(
+    changed = await updated_one(
         session,
         update(AssignmentRow)
         .where(
@@ -185,7 +179,7 @@ async def return_(
         )
     )
     await stage_reminders(session, view.plan_id, now)
-    await session.commit()
+    await session.flush()
     return ReviewOutcome(await get_assignment_view(session, assignment_id), changed)
 
 
@@ -198,7 +192,7 @@ async def pending_reviews(
         plans = [pid for pid in plans if pid == plan_id]
     if not plans:
         return ()
-    rows = await session.execute(
+    query = (
         select(
             AssignmentRow.id,
             TaskRow.plan_id,
@@ -206,22 +200,17 @@ async def pending_reviews(
             TaskRow.id,
             TaskRow.code,
             TaskRow.title,
-            _measure.title,
+            MEASURE.title,
             UnitRow.id,
             UnitRow.name,
             AssignmentRow.confirmed_at,
             UserRow.full_name,
         )
         .select_from(AssignmentRow)
-        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-        .join(TaskRow, TaskRow.id == WindowRow.task_id)
-        .join(PlanRow, PlanRow.id == TaskRow.plan_id)
-        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
         .outerjoin(UserRow, UserRow.id == AssignmentRow.confirmed_by_user_id)
-        .outerjoin(
-            _measure,
-            and_(_measure.plan_id == TaskRow.plan_id, _measure.code == TaskRow.measure_code),
-        )
+    )
+    rows = await session.execute(
+        with_assignment_context(query, plan=True, measure=True)
         .where(
             TaskRow.plan_id.in_(plans),
             AssignmentRow.status == AssignmentStatus.CONFIRMED,

@@ -94,7 +94,12 @@ async def test_member_attaches_files_and_staff_get_them_from_the_card(bot: Harne
 
     hint = await bot.say(SCHOOL_3, "вот документ")
     assert hint.result["text"].startswith("Пришлите документ файлом")
-    assert (await bot.say(SCHOOL_3, "/cancel")).result["text"] == "Отменено."
+    assert [label for label, _data in buttons(photo.result)] == ["Готово"]
+    since = len(bot.server.calls)
+    await bot.press(SCHOOL_3, photo.result, text="Готово")
+    await bot.server.wait_for_call("editMessageReplyMarkup", since=since)
+    after = await bot.say(SCHOOL_3, "ещё текст")  # no longer waiting for files
+    assert not after.result["text"].startswith("Пришлите документ файлом")
 
     files = await stored(bot)
     assert [(kind, name) for kind, _file_id, name in files] == [
