@@ -26,7 +26,7 @@ from bot.services.members import get_user, units_of
 from bot.services.types import AssignmentView, UserInfo
 from handlers.callbacks import DIGEST_PAGE, AssignmentAction, AssignmentCb, MyPageCb
 from handlers.keyboards import assignment_keyboard, my_list_keyboard, without_button
-from handlers.render import assignment_card, my_list
+from handlers.render import assignment_card, my_list, too_long
 
 logger = logging.getLogger(__name__)
 
@@ -280,13 +280,8 @@ async def save_comment(
     data = await state.get_data()
     if user is None or message.text is None:
         return
-    if len(message.text) > COMMENT_MAX_LENGTH:
-        await message.answer(
-            _(
-                "The comment is too long ({length} characters); the limit is {limit}. "
-                "Please shorten it."
-            ).format(length=len(message.text), limit=COMMENT_MAX_LENGTH)
-        )
+    if (refusal := too_long(message.text, COMMENT_MAX_LENGTH)) is not None:
+        await message.answer(refusal)
         return
     assignment_id = int(data["assignment_id"])
     await comment(session, assignment_id, user.id, message.text, clock.now())

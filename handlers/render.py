@@ -37,6 +37,15 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def too_long(text: str, limit: int) -> str | None:
+    """The reply to a comment or reason over `limit` characters; None when it fits."""
+    if len(text) <= limit:
+        return None
+    return _(
+        "The text is too long ({length} characters); the limit is {limit}. Please shorten it."
+    ).format(length=len(text), limit=limit)
+
+
 def one_line(text: str, limit: int = SHORT_TITLE) -> str:
     return clip(" ".join(text.split()), limit)
 

@@ -53,7 +53,7 @@ from handlers.callbacks import (
 from handlers.filters import RoleFilter
 from handlers.keyboards import assignment_keyboard, extension_keyboard, review_keyboard
 from handlers.notices import Render, draft_notices
-from handlers.render import one_line
+from handlers.render import one_line, too_long
 
 STAFF = (Role.STAFF, Role.ADMIN)
 SHOWN = 10
@@ -202,13 +202,8 @@ async def save_reason(
 ) -> None:
     if user is None or message.text is None:
         return
-    if len(message.text) > REASON_MAX_LENGTH:
-        await message.answer(
-            _(
-                "The reason is too long ({length} characters); the limit is {limit}. "
-                "Please shorten it."
-            ).format(length=len(message.text), limit=REASON_MAX_LENGTH)
-        )
+    if (refusal := too_long(message.text, REASON_MAX_LENGTH)) is not None:
+        await message.answer(refusal)
         return
     data = await state.get_data()
     now = clock.now()
@@ -335,13 +330,8 @@ async def save_return(
 ) -> None:
     if user is None or message.text is None:
         return
-    if len(message.text) > COMMENT_MAX_LENGTH:
-        await message.answer(
-            _(
-                "The comment is too long ({length} characters); the limit is {limit}. "
-                "Please shorten it."
-            ).format(length=len(message.text), limit=COMMENT_MAX_LENGTH)
-        )
+    if (refusal := too_long(message.text, COMMENT_MAX_LENGTH)) is not None:
+        await message.answer(refusal)
         return
     data = await state.get_data()
     now = clock.now()

@@ -94,12 +94,7 @@ async def test_member_attaches_files_and_staff_get_them_from_the_card(bot: Harne
 
     hint = await bot.say(SCHOOL_3, "вот документ")
     assert hint.result["text"].startswith("Пришлите документ файлом")
-    assert [label for label, _data in buttons(photo.result)] == ["Готово"]
-    since = len(bot.server.calls)
-    await bot.press(SCHOOL_3, photo.result, text="Готово")
-    await bot.server.wait_for_call("editMessageReplyMarkup", since=since)
-    after = await bot.say(SCHOOL_3, "ещё текст")  # no longer waiting for files
-    assert not after.result["text"].startswith("Пришлите документ файлом")
+    assert (await bot.say(SCHOOL_3, "/cancel")).result["text"] == "Отменено."
 
     files = await stored(bot)
     assert [(kind, name) for kind, _file_id, name in files] == [
@@ -128,6 +123,21 @@ async def test_member_attaches_files_and_staff_get_them_from_the_card(bot: Harne
     assert "09:00" in caption  # the plan's time zone, Vladivostok
     assert caption.endswith("акт готовности.pdf")
     assert bot.server.unexpected_errors() == []
+
+
+async def test_done_ends_attaching(bot: Harness) -> None:
+    await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+    await start_attaching(bot, SCHOOL_3, await open_card(bot, SCHOOL_3, "1.1"))
+    saved = await bot.send_document(SCHOOL_3, "протокол.pdf", PDF)
+    assert "нажмите «Готово»" in saved.result["text"]
+    assert [label for label, _data in buttons(saved.result)] == ["Готово"]
+
+    since = len(bot.server.calls)
+    await bot.press(SCHOOL_3, saved.result, text="Готово")
+    await bot.server.wait_for_call("editMessageReplyMarkup", since=since)
+    after = await bot.say(SCHOOL_3, "ещё текст")  # no longer waiting for files
+    assert not after.result["text"].startswith("Пришлите документ файлом")
+    assert len(await stored(bot)) == 1
 
 
 async def test_an_assignment_without_files_has_no_documents_button(bot: Harness) -> None:
