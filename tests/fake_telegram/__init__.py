@@ -1,5 +1,9 @@
-"""A fake Telegram Bot API server for end-to-end tests (see ``server.py``)."""
+"""The tests' fake Telegram Bot API server: a re-export of :mod:`bot.fakeapi`.
 
-from .server import FakeTelegramServer, FakeUser, RecordedCall, UploadedFile
+The server moved into the product (``roadmap-bot demo`` runs it); the tests keep importing it
+from here, and the pytest fixtures stay in ``fixtures.py``.
+"""
+
+from bot.fakeapi import FakeTelegramServer, FakeUser, RecordedCall, UploadedFile
 
 __all__ = ["FakeTelegramServer", "FakeUser", "RecordedCall", "UploadedFile"]

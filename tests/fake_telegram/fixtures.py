@@ -13,7 +13,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from .server import FakeTelegramServer
+from bot.fakeapi import FakeTelegramServer
 
 __all__ = ["fake_bot", "fake_telegram", "make_bot"]
 

@@ -7,7 +7,7 @@ test time reads ``../shared``.
 
 Usage (from the repository root)::
 
-    .venv/bin/python tests/fake_telegram/build_schema.py ../shared/telegram-bot-api/api.json
+    .venv/bin/python bot/fakeapi/build_schema.py ../shared/telegram-bot-api/api.json
 
 What the output holds (descriptions are dropped):
 

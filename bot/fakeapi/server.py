@@ -1,4 +1,4 @@
-"""A fake Telegram Bot API server for end-to-end tests.
+"""A local Telegram Bot API server: the end-to-end tests' fake and ``roadmap-bot demo``'s backend.
 
 The real bot (aiogram ``Bot`` + ``AiohttpSession`` + ``Dispatcher`` polling) talks real HTTP
 to this server on 127.0.0.1::
@@ -47,6 +47,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -64,7 +65,7 @@ __all__ = [
 
 JsonDict = dict[str, Any]
 
-SCHEMA_PATH = Path(__file__).with_name("bot_api_schema.json")
+SCHEMA_NAME = "bot_api_schema.json"
 DEFAULT_TOKEN = "123456:TEST-roadmap-bot-fake-token"
 
 BLOCKED_DESCRIPTION = "Forbidden: bot was blocked by the user"
@@ -129,7 +130,9 @@ _LENGTH_ERRORS = {
 @functools.cache
 def load_schema() -> JsonDict:
     """The committed Bot API schema (see ``build_schema.py``)."""
-    data: JsonDict = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    # importlib.resources, not a path beside the source: the schema ships as package data.
+    text = resources.files(__package__).joinpath(SCHEMA_NAME).read_text(encoding="utf-8")
+    data: JsonDict = json.loads(text)
     return data
 
 
