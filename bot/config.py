@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.hotline.hours import HotlineHours
+from bot.resources import shipped
 
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 Locale = Literal["ru", "en"]
@@ -24,9 +25,11 @@ class Settings(BaseSettings):
     )
 
     bot_token: SecretStr
-    database_url: str = "sqlite+aiosqlite:///data/roadmap-bot.sqlite3"
-    plan_paths: Annotated[list[str], NoDecode] = ["data/plans/*.yaml"]
-    units_paths: Annotated[list[str], NoDecode] = ["data/directory/*.yaml"]
+    # In the working directory (the container's volume), never inside the installed package.
+    database_url: str = "sqlite+aiosqlite:///roadmap-bot.sqlite3"
+    # The plans, directory and FAQ shipped with the package, wherever it is installed.
+    plan_paths: Annotated[list[str], NoDecode] = [shipped("plans", "*.yaml")]
+    units_paths: Annotated[list[str], NoDecode] = [shipped("directory", "*.yaml")]
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_locale: Locale = "ru"
     telegram_api_base: str | None = None
@@ -35,7 +38,7 @@ class Settings(BaseSettings):
     page_size: int = Field(default=5, ge=1, le=20)
     migrate_on_start: bool = True
     tick_seconds: int = Field(default=60, ge=0, le=3600)
-    faq_paths: Annotated[list[str], NoDecode] = ["data/faq/*.yaml"]
+    faq_paths: Annotated[list[str], NoDecode] = [shipped("faq", "*.yaml")]
     hotline_chat_id: int | None = None
     hotline_plan: str | None = None
     hotline_forum: bool = False

@@ -1,4 +1,4 @@
-"""Translations from the gettext catalogs in data/locales, and locale-aware formatting.
+"""Translations from the gettext catalogs shipped as package data, and locale-aware formatting.
 
 The `.po` files are the source of truth and are compiled in memory at start-up, so a deployment
 never runs with stale `.mo` files and there is no build step to forget.
@@ -17,7 +17,10 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "data" / "locales"
+from bot.resources import data_dir
+
+# Package data, not a path beside the source tree: an installed bot runs from any folder.
+LOCALES_DIR = data_dir() / "locales"
 DOMAIN = "messages"
 SUPPORTED_LOCALES = ("ru", "en")
 

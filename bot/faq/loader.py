@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from bot.faq.model import PLACEHOLDER_RE, Audience, Faq, FaqEntry
 from bot.faq.text import Synonyms
+from bot.resources import data_dir
 
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
-DEFAULT_FAQ_PATH = Path(__file__).resolve().parents[2] / "data" / "faq" / "gia.yaml"
+DEFAULT_FAQ_PATH = data_dir() / "faq" / "gia.yaml"  # package data (bot.resources)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
