@@ -5,7 +5,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.commands import faq, plans, reminders, report, runtime
+from bot.commands import demo, faq, plans, reminders, report, runtime
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="roadmap-bot", description="Keeps a ГИА roadmap («дорожная карта») on schedule."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo.register(commands)
     plans.register(commands)
     runtime.register(commands)
     faq.register(commands)

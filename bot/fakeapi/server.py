@@ -1323,6 +1323,13 @@ class FakeTelegramServer:
             raise AssertionError(msg)
         return sent[-1]
 
+    def stored_file(self, file_id: str) -> tuple[bytes, str | None, str | None] | None:
+        """A file's content, name and MIME type by file_id (the demo page downloads it)."""
+        stored = self._files.get(file_id)
+        if stored is None:
+            return None
+        return stored.content, stored.file_name, stored.mime_type
+
     def reply_keyboard(self, chat_id: int) -> JsonDict | None:
         """The reply keyboard currently shown in the chat (None if none / removed)."""
         return copy.deepcopy(self._reply_keyboards.get(chat_id))
