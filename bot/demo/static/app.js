@@ -113,7 +113,7 @@ function renderMessage(m) {
       const r = el("div", {class: "row"});
       for (const button of row) {
         if (button.callback_data !== undefined) {
-          r.append(el("button", {type: "button", "data-data": button.callback_data,
+          r.append(el("button", {type: "button", "data-data": button.callback_data, "data-text": button.text,
             onclick: () => press(m.id, button.callback_data)}, button.text));
         } else if (button.url) {
           const match = button.url.match(/\?start=([A-Za-z0-9_-]+)/);
@@ -230,7 +230,6 @@ async function refresh(force) {
   try {
     state = await api("/api/state");
   } catch (error) { return; }
-  renderPersonas();
   renderSide();
   if (force || state.version !== version) {
     version = state.version;
