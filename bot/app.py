@@ -24,6 +24,7 @@ from aiogram.utils.i18n import gettext as _
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -41,6 +42,16 @@ from bot.services.hotline import drafts
 from bot.services.plans import SyncReport, list_plan_ids, sync_plan
 from bot.services.reminders import schedule_reminders
 from bot.services.units import load_units_file
+from bot.startup import (
+    EXIT_DATABASE,
+    StartupError,
+    check_token_is_not_placeholder,
+    describe_database_error,
+    describe_telegram_error,
+    hotline_plan_warning,
+    settings_warnings,
+    sqlite_problem,
+)
 from handlers import build_router
 from handlers.control_notices import ControlReport, control_tick
 from handlers.desk import OperatorsDesk
@@ -382,9 +393,26 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
 
 
 async def run_bot(settings: Settings) -> None:
+    """Check what can be checked, then run; a StartupError is one line for the operator."""
+    check_token_is_not_placeholder(settings)
+    problem = sqlite_problem(settings.database_url)
+    if problem is not None:
+        raise StartupError(problem, EXIT_DATABASE)
+    for warning in settings_warnings(settings):
+        logger.warning("%s", warning)
     app = build_application(settings)
     try:
-        report = await app.prepare()
+        try:
+            await app.bot.get_me()
+        except (TelegramAPIError, OSError, TimeoutError) as error:
+            raise describe_telegram_error(settings, error) from error
+        try:
+            report = await app.prepare()
+        except (SQLAlchemyError, OSError) as error:
+            raise describe_database_error(settings, error) from error
+        unknown_plan = hotline_plan_warning(settings, [s.plan_id for s in report.synced])
+        if unknown_plan is not None:
+            logger.warning("%s", unknown_plan)
         await app.poll(report)
     finally:
         await app.close()

@@ -72,6 +72,28 @@ class Settings(BaseSettings):
             return [value]
         return value
 
+    @field_validator("admin_ids")
+    @classmethod
+    def _user_ids(cls, value: frozenset[int]) -> frozenset[int]:
+        for user_id in sorted(value):
+            if not 0 < user_id < 2**63:
+                raise ValueError(
+                    f"{user_id} is not a Telegram user id (a positive number; ask @userinfobot)"
+                )
+        return value
+
+    @field_validator("hotline_chat_id")
+    @classmethod
+    def _group_id(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError(
+                f"{value} is a user's id; the operators' group id is negative "
+                "(e.g. -1001234567890: add @RawDataBot to the group to see it)"
+            )
+        if value is not None and value <= -(2**63):
+            raise ValueError(f"{value} is not a Telegram chat id")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:

@@ -30,4 +30,7 @@ def load_cli_settings() -> Settings | None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_level != "DEBUG":
+        # Alembic's INFO lines ("Context impl SQLiteImpl.") on every command are noise.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     return settings

@@ -16,6 +16,7 @@ from bot.services.errors import DomainError
 from bot.services.invitations import create_invitation, deep_link
 from bot.services.types import Role
 from bot.services.units import add_unit, find_unit, list_units
+from bot.startup import StartupError
 from storage.engine import create_engine, session_factory
 from storage.migrate import current_revision, downgrade, upgrade
 
@@ -60,7 +61,13 @@ def run_command(args: argparse.Namespace) -> int:
     settings = load_cli_settings()
     if settings is None:
         return 2
-    run_forever(settings)
+    try:
+        run_forever(settings)
+    except StartupError as error:
+        if settings.log_level == "DEBUG":
+            logger.exception("start-up failed")
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_status
     return 0
 
 
