@@ -173,10 +173,10 @@ def test_sqlite_problems_name_the_file_and_folder(
 
 def test_warnings_for_settings_that_are_allowed_but_odd(tmp_path: Path) -> None:
     settings = Settings(
-        bot_token=TOKEN,  # type: ignore[arg-type]
+        bot_token=TOKEN,
         plan_paths=[str(tmp_path / "nowhere" / "*.yaml")],
         hotline_plan="no-such-plan",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     assert settings_warnings(settings) == [
         "ADMIN_IDS is empty: nobody can invite or administer; put your Telegram user id "
