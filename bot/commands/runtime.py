@@ -3,12 +3,13 @@
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import load_data, run_forever
+from bot.app import build_bot, load_data, run_forever
 from bot.clock import SystemClock
 from bot.commands.common import load_cli_settings
 from bot.config import Settings
@@ -16,7 +17,7 @@ from bot.services.errors import DomainError
 from bot.services.invitations import create_invitation, deep_link
 from bot.services.types import Role
 from bot.services.units import add_unit, find_unit, list_units
-from bot.startup import StartupError
+from bot.startup import StartupError, check_token_is_not_placeholder, describe_telegram_error
 from storage.engine import create_engine, session_factory
 from storage.migrate import current_revision, downgrade, upgrade
 
@@ -43,7 +44,12 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     invite.add_argument("--role", choices=[r.value for r in Role if r is not Role.PUBLIC])
     invite.add_argument("--plan", help="the plan of the unit (for --role member)")
     invite.add_argument("--unit", help="the unit's name (for --role member)")
-    invite.add_argument("--bot-username", required=True, help="the bot's @username")
+    invite.add_argument(
+        "--bot-username",
+        type=username_arg,
+        default=None,
+        help="the bot's @username for the link (default: asked from Telegram with getMe)",
+    )
     invite.set_defaults(handler=invite_command, role="member")
 
     units = commands.add_parser("units", help="list or register units (schools, municipalities)")
@@ -132,6 +138,13 @@ def invite_command(args: argparse.Namespace) -> int:
     if role is Role.MEMBER and not (args.plan and args.unit):
         print("error: a member invitation needs --plan and --unit", file=sys.stderr)
         return 2
+    username = args.bot_username
+    if username is None:
+        try:
+            username = asyncio.run(_bot_username(settings))
+        except StartupError as error:
+            print(f"error: {error} (or give --bot-username)", file=sys.stderr)
+            return error.exit_status
 
     async def invite(session: AsyncSession) -> int:
         unit_id = None
@@ -145,11 +158,39 @@ def invite_command(args: argparse.Namespace) -> int:
             now=SystemClock().now(),
             ttl=settings.invitation_ttl,
         )
-        print(deep_link(args.bot_username, token))
+        print(deep_link(username, token))
         print(f"single use, expires {invitation.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
         return 0
 
     return asyncio.run(_with_session(settings, invite))
+
+
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,30}[Bb][Oo][Tt]$")
+"""Telegram bot usernames: 5-32 characters of A-Z, a-z, 0-9 and _, ending in «bot»."""
+
+
+def username_arg(text: str) -> str:
+    name = text.removeprefix("@")
+    if not USERNAME_RE.fullmatch(name):
+        raise argparse.ArgumentTypeError(
+            f'"{text}" is not a bot username (5-32 letters, digits or _, ending in "bot")'
+        )
+    return name
+
+
+async def _bot_username(settings: Settings) -> str:
+    """The bot's @username from the token (getMe), so links always name the right bot."""
+    from aiogram.exceptions import TelegramAPIError  # noqa: PLC0415 - only this path needs it
+
+    check_token_is_not_placeholder(settings)
+    bot = build_bot(settings)
+    try:
+        me = await bot.get_me()
+    except (TelegramAPIError, OSError, TimeoutError) as error:
+        raise describe_telegram_error(settings, error) from error
+    finally:
+        await bot.session.close()
+    return me.username or ""
 
 
 def units_command(args: argparse.Namespace) -> int:
