@@ -19,12 +19,18 @@ from bot.reminders.policy import (
     status_checks,
     windows_for_task,
 )
+from bot.resources import data_dir
 from bot.terms import SchoolYear, Window, parse_term, term_to_json
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     check = commands.add_parser("check", help="validate plan files and list what was derived")
-    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="plan YAML files (default: the plans shipped with the package)",
+    )
     check.add_argument("--json", action="store_true", help="print one JSON document")
     check.set_defaults(handler=run_check)
 
@@ -135,7 +141,8 @@ def _print_check(result: LoadResult, out: TextIO) -> None:
 
 
 def run_check(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    results = [load_plan(path) for path in args.paths]
+    paths = args.paths or sorted((data_dir() / "plans").glob("*.yaml"))
+    results = [load_plan(path) for path in paths]
     if args.json:
         json.dump(check_json(results), out, ensure_ascii=False, indent=2)
         out.write("\n")
