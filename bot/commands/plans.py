@@ -43,9 +43,17 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     terms.set_defaults(handler=run_terms)
 
     preview = commands.add_parser("preview", help="the reminder timeline a plan would produce")
-    preview.add_argument("path", metavar="PATH")
-    preview.add_argument("--from", dest="first", type=date.fromisoformat, required=True)
-    preview.add_argument("--to", dest="last", type=date.fromisoformat, required=True)
+    preview.add_argument("path", metavar="PATH", help="the plan YAML file")
+    preview.add_argument(
+        "--from",
+        dest="first",
+        type=date.fromisoformat,
+        required=True,
+        help="first day shown, YYYY-MM-DD",
+    )
+    preview.add_argument(
+        "--to", dest="last", type=date.fromisoformat, required=True, help="last day, YYYY-MM-DD"
+    )
     preview.set_defaults(handler=run_preview)
 
 

@@ -33,7 +33,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
     setdate = commands.add_parser("setdate", help="set the date of an external term")
     setdate.add_argument("--plan", default=None, help="needed when several plans have the code")
-    setdate.add_argument("code", metavar="CODE")
+    setdate.add_argument("code", metavar="CODE", help="the measure's code in the plan, e.g. 1.3")
     setdate.add_argument("day", metavar="DATE", type=date.fromisoformat, help="YYYY-MM-DD")
     setdate.set_defaults(handler=setdate_command)
 

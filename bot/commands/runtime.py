@@ -31,9 +31,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     db = commands.add_parser("db", help="database migrations")
     db_actions = db.add_subparsers(dest="db_action", required=True, metavar="ACTION")
     up = db_actions.add_parser("upgrade", help="apply migrations (default: to the newest)")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("revision", nargs="?", default="head", help="target (default: head)")
     down = db_actions.add_parser("downgrade", help="revert migrations to a revision")
-    down.add_argument("revision")
+    down.add_argument("revision", help="the revision to go back to, or base")
     db_actions.add_parser("current", help="print the current revision")
     db.set_defaults(handler=db_command)
 
@@ -41,7 +41,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     sync.set_defaults(handler=sync_command)
 
     invite = commands.add_parser("invite", help="create a single-use invitation link")
-    invite.add_argument("--role", choices=[r.value for r in Role if r is not Role.PUBLIC])
+    invite.add_argument(
+        "--role",
+        choices=[r.value for r in Role if r is not Role.PUBLIC],
+        help="whom the link makes of its user (default: member)",
+    )
     invite.add_argument("--plan", help="the plan of the unit (for --role member)")
     invite.add_argument("--unit", help="the unit's name (for --role member)")
     invite.add_argument(
@@ -55,9 +59,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     units = commands.add_parser("units", help="list or register units (schools, municipalities)")
     unit_actions = units.add_subparsers(dest="units_action", required=True, metavar="ACTION")
     unit_list = unit_actions.add_parser("list")
-    unit_list.add_argument("--plan")
+    unit_list.add_argument("--plan", help="only this plan's units (default: all)")
     unit_add = unit_actions.add_parser("add")
-    unit_add.add_argument("--plan", required=True)
+    unit_add.add_argument("--plan", required=True, help="the plan's id")
     unit_add.add_argument("--party", required=True, help="the category it belongs to, e.g. ОО")
     unit_add.add_argument("--name", required=True, help="e.g. «МБОУ СОШ № 3»")
     units.set_defaults(handler=units_command)
