@@ -87,7 +87,10 @@ class LimitedRequests(BaseRequestMiddleware):
             parts = split_text(method.text, MESSAGE_LIMIT, html=self._html(bot, method))
             if len(parts) > 1:
                 return await self._send_parts(make_request, bot, method, parts)
-        return await self._call(make_request, bot, self._within_limits(bot, method), budget)
+        method = self._within_limits(bot, method)
+        return await self._call(
+            make_request, bot, method, budget, counted=self.limiter.is_counted()
+        )
 
     async def _send_parts(
         self,
@@ -108,7 +111,10 @@ class LimitedRequests(BaseRequestMiddleware):
                 update["reply_parameters"] = None
                 update["reply_to_message_id"] = None
             piece = method.model_copy(update=update)
-            result = await self._call(make_request, bot, piece, Budget.CHAT)  # type: ignore[arg-type]
+            # Parts after the first are counted and retried here even for a caller that counted
+            # its message: once the first part is out, the rest must follow.
+            counted = self.limiter.is_counted() and index == 0
+            result = await self._call(make_request, bot, piece, Budget.CHAT, counted=counted)  # type: ignore[arg-type]
         assert result is not None  # split_text never returns no part
         return result
 
@@ -145,9 +151,10 @@ class LimitedRequests(BaseRequestMiddleware):
         bot: "Bot",
         method: TelegramMethod[TelegramType],
         budget: Budget,
+        *,
+        counted: bool,
     ) -> "Response[TelegramType]":
         chat_id = chat_of(method)
-        counted = self.limiter.is_counted()
         for attempt in range(MAX_RETRIES + 1):
             if not counted:
                 if budget is Budget.FREE:
