@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery.requests import LimitedRequests
 from bot.faq.loader import FaqError, load_faqs
 from bot.faq.model import Faq
 from bot.hotline.faq import FaqService
@@ -120,12 +121,14 @@ async def load_data(
     return report
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, requests: LimitedRequests) -> Bot:
+    """The bot; every call it makes goes through `requests` (one limiter per token)."""
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
         if settings.telegram_api_base
         else AiohttpSession()
     )
+    session.middleware(requests)
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -196,10 +199,19 @@ class Application:
     bot: Bot
     dispatcher: Dispatcher
     clock: Clock
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    requests: LimitedRequests
     worker_id: str = field(default_factory=worker_name)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The one budget of this bot token: the tick's sends and every other call."""
+        return self.requests.limiter
+
+    def use_limiter(self, limiter: RateLimiter) -> None:
+        """Tests put the limiter on their clock; the tick and the session share it still."""
+        self.requests.limiter = limiter
 
     async def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickReport:
         """One reminder tick: what the scheduler runs, and `roadmap-bot tick` too."""
@@ -370,12 +382,15 @@ class Application:
         await self.engine.dispose()
 
 
-def build_application(settings: Settings, clock: Clock | None = None) -> Application:
+def build_application(
+    settings: Settings, clock: Clock | None = None, limiter: RateLimiter | None = None
+) -> Application:
     clock = clock or SystemClock()
+    requests = LimitedRequests(limiter or RateLimiter())
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     i18n = create_i18n(settings.default_locale)
-    bot = build_bot(settings)
+    bot = build_bot(settings, requests)
     dispatcher = build_dispatcher(settings, sessions, i18n, clock)
     dispatcher["desk"] = (
         OperatorsDesk(bot, settings.hotline_chat_id, forum=settings.hotline_forum)
@@ -389,6 +404,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Applica
         bot=bot,
         dispatcher=dispatcher,
         clock=clock,
+        requests=requests,
     )
 
 

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.delivery.text import plain_text
 from bot.services.assignments import (
     COMMENT_MAX_LENGTH,
     comment,
@@ -79,9 +80,19 @@ async def _card(
     return text, assignment_keyboard(view, now, undo_window, page)
 
 
+def shows_already(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether `message` already shows `text` (HTML) and `markup`."""
+    shown = message.reply_markup.model_dump(exclude_none=True) if message.reply_markup else None
+    wanted = markup.model_dump(exclude_none=True) if markup else None
+    return (message.text or "") == plain_text(text) and shown == wanted
+
+
 async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
-    """Edit the message the button belongs to; Telegram refuses edits that change nothing."""
+    """Edit the message the button belongs to; Telegram refuses edits that change nothing,
+    so a second tap on a button whose result is already shown sends no edit at all."""
     if not isinstance(query.message, Message):
+        return
+    if shows_already(query.message, text, markup):
         return
     try:
         await query.message.edit_text(text, reply_markup=markup)

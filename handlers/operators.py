@@ -6,7 +6,7 @@ from typing import Protocol
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ContentType
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
 from aiogram.utils.i18n import gettext as _
@@ -81,8 +81,10 @@ async def operator_reply(
         await bot.set_message_reaction(
             message.chat.id, message.message_id, reaction=[ReactionTypeEmoji(emoji="👍")]
         )
-    except TelegramBadRequest as error:  # reactions may be disabled in the chat
-        logger.info("no reaction on operator message %s: %s", message.message_id, error)
+    except (TelegramAPIError, ClientDecodeError) as error:
+        # The relay stands: a reaction that failed (disabled in the chat, a 5xx, a lost answer)
+        # is cosmetic, so it is logged and must not look like a failed relay.
+        logger.warning("no reaction on operator message %s: %s", message.message_id, error)
 
 
 async def ticket_button(

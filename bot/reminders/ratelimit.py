@@ -1,12 +1,18 @@
-"""Keeping under Telegram's sending limits: one limiter per bot process.
+"""Keeping under Telegram's sending limits: one limiter per bot token, for every Bot API call.
 
 https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this: about 30
 messages per second overall, one per second in a private chat, 20 per minute in a group.
+Replies, edits, relays and the reminder tick all draw on the same instance (see
+`bot.delivery.requests.LimitedRequests`), so a tick cannot starve replies of the budget and a
+burst of replies cannot push the tick over the limit.
 """
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 DEFAULT_RATE = 28.0
 """Messages per second overall, sustained: under Telegram's 30, with a margin."""
@@ -14,35 +20,58 @@ DEFAULT_PEAK = 29.0
 """The fastest the bot ever sends, catching up after a pause: never 31 in any second."""
 PRIVATE_INTERVAL = 1.0
 GROUP_INTERVAL = 60.0 / 20
+PRUNE_AFTER = 10_000
+"""Chats remembered before the ones that are free again are forgotten."""
 _EPSILON = 1e-6
 
 
-class _Bucket:
+@dataclass(frozen=True, slots=True)
+class Limits:
+    rate: float = DEFAULT_RATE
+    peak: float = DEFAULT_PEAK
+    private_interval: float = PRIVATE_INTERVAL
+    group_interval: float = GROUP_INTERVAL
+
+    def scaled(self, factor: float) -> "Limits":
+        """`factor` times faster: what tests use against a fake server scaled alike."""
+        return Limits(
+            self.rate * factor,
+            self.peak * factor,
+            self.private_interval / factor,
+            self.group_interval / factor,
+        )
+
+
+class _Schedule:
+    """A token bucket kept as its theoretical arrival time (GCRA), so that a caller can
+    reserve a future moment at once and sleep until it without holding anybody up."""
+
     def __init__(self, rate: float, capacity: float, now: float) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self.tokens = capacity
-        self.updated = now
+        self.interval = 1.0 / rate
+        self.tolerance = (max(capacity, 1.0) - 1.0) * self.interval
+        self.arrival = now
 
-    def wait(self, now: float) -> float:
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        return max(0.0, (1 - self.tokens) / self.rate)
+    def earliest(self, at: float) -> float:
+        return max(at, self.arrival - self.tolerance)
+
+    def take(self, at: float) -> None:
+        self.arrival = max(self.arrival, at) + self.interval
 
 
-def chat_interval(chat_id: int) -> float:
+def chat_interval(chat_id: int, limits: Limits = Limits()) -> float:
     """Group and channel ids are negative; users' private chats have their positive id."""
-    return GROUP_INTERVAL if chat_id < 0 else PRIVATE_INTERVAL
+    return limits.group_interval if chat_id < 0 else limits.private_interval
 
 
 class RateLimiter:
     """`rate` messages per second on average, never faster than `peak`, and a minimum interval
-    per chat.
+    per chat; `retry_after` from a 429 holds one chat or everything.
 
-    Two token buckets: the sustained one holds up to a second's worth of messages, so a pause
-    in sending (claiming the next rows, a database checkpoint) is caught up afterwards instead
-    of lost; the peak one (one message deep) keeps the catching up under Telegram's limit.
-    `monotonic` and `sleep` are injectable, so tests move a fake clock instead of waiting.
+    Two schedules: the sustained one holds up to a second's worth of messages, so a pause in
+    sending (claiming the next rows, a database checkpoint) is caught up afterwards instead of
+    lost; the peak one (one message deep) keeps the catching up under Telegram's limit. Each
+    caller reserves its moment and sleeps alone: a chat that must wait a second does not hold
+    up the others. `monotonic` and `sleep` are injectable, so tests move a fake clock.
     """
 
     def __init__(
@@ -50,48 +79,130 @@ class RateLimiter:
         rate: float = DEFAULT_RATE,
         peak: float = DEFAULT_PEAK,
         *,
+        private_interval: float = PRIVATE_INTERVAL,
+        group_interval: float = GROUP_INTERVAL,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if not 0 < rate <= peak:
             raise ValueError("the rate must be positive and not above the peak")
+        if private_interval < 0 or group_interval < 0:
+            raise ValueError("a chat's interval cannot be negative")
         now = monotonic()
-        self._sustained = _Bucket(rate, rate, now)
-        self._peak = _Bucket(peak, 1.0, now)
+        self.limits = Limits(rate, peak, private_interval, group_interval)
+        self._sustained = _Schedule(rate, rate, now)
+        self._peak = _Schedule(peak, 1.0, now)
         self._monotonic = monotonic
         self._sleep = sleep
         self._paused_until = 0.0
+        self._chat_paused: dict[int, float] = {}
         self._chat_free_at: dict[int, float] = {}
-        self._lock = asyncio.Lock()
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._prune_at = PRUNE_AFTER
+        self._counted: ContextVar[bool] = ContextVar(f"counted-{id(self)}", default=False)
+
+    @classmethod
+    def with_limits(
+        cls,
+        limits: Limits,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> "RateLimiter":
+        return cls(
+            limits.rate,
+            limits.peak,
+            private_interval=limits.private_interval,
+            group_interval=limits.group_interval,
+            monotonic=monotonic,
+            sleep=sleep,
+        )
 
     def monotonic(self) -> float:
         return self._monotonic()
 
-    def pause(self, seconds: float) -> None:
-        """Send nothing for `seconds` (Telegram answered 429 with `retry_after`)."""
-        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+    def pause(self, seconds: float, chat_id: int | None = None) -> None:
+        """Telegram answered 429 with `retry_after`: nothing goes to `chat_id` (or, without
+        one, anywhere) for `seconds`."""
+        until = self._monotonic() + seconds
+        if chat_id is None:
+            self._paused_until = max(self._paused_until, until)
+        else:
+            self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
 
-    def paused_for(self) -> float:
-        return max(0.0, self._paused_until - self._monotonic())
+    def paused_for(self, chat_id: int | None = None) -> float:
+        """Seconds until a message to `chat_id` (or to any chat) may go, by a 429."""
+        return max(0.0, self._held_until(chat_id) - self._monotonic())
 
-    def _wait_time(self, chat_id: int, now: float) -> float:
-        wait = max(
-            self._paused_until - now,
-            self._chat_free_at.get(chat_id, 0.0) - now,
-            self._sustained.wait(now),
-            self._peak.wait(now),
-        )
-        # Float rounding can leave a wait too small to move the clock: that is no wait.
-        return wait if wait > _EPSILON else 0.0
+    def _held_until(self, chat_id: int | None) -> float:
+        if chat_id is None:
+            return self._paused_until
+        return max(self._paused_until, self._chat_paused.get(chat_id, 0.0))
 
-    async def acquire(self, chat_id: int) -> None:
-        """Wait until one more message to `chat_id` keeps every limit, and count it."""
-        async with self._lock:
-            while (wait := self._wait_time(chat_id, self._monotonic())) > 0:
-                await self._sleep(wait)
+    def chat_interval(self, chat_id: int) -> float:
+        return chat_interval(chat_id, self.limits)
+
+    async def wait_if_paused(self, chat_id: int | None = None) -> None:
+        """Wait out a 429 on `chat_id` (or on the bot) without counting a message."""
+        while (held := self._held_until(chat_id) - self._monotonic()) > _EPSILON:
+            await self._sleep(held)
+
+    async def acquire(self, chat_id: int | None = None) -> None:
+        """Wait until one more message (to `chat_id`, or not bound to a chat) keeps every
+        limit, and count it. Callers to one chat queue in order; other chats pass them."""
+        if chat_id is None:
+            await self._take(None)
+            return
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            await self._take(chat_id)
+
+    async def _take(self, chat_id: int | None) -> None:
+        while True:
             now = self._monotonic()
-            self._sustained.tokens -= 1
-            self._peak.tokens -= 1
-            self._chat_free_at[chat_id] = now + chat_interval(chat_id)
-            if len(self._chat_free_at) > 10_000:
-                self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+            ready = self._held_until(chat_id)
+            if chat_id is not None:
+                ready = max(ready, self._chat_free_at.get(chat_id, 0.0))
+            if ready - now > _EPSILON:
+                await self._sleep(ready - now)
+                continue
+            # The overall moment is reserved only once the chat is free, so it is always
+            # close: a chat that waits does not hold a place in everybody's queue.
+            at = max(self._sustained.earliest(now), self._peak.earliest(now))
+            self._sustained.take(at)
+            self._peak.take(at)
+            # Float rounding can leave a wait too small to move the clock: that is no wait.
+            if at - now > _EPSILON:
+                await self._sleep(at - now)
+            if self._held_until(chat_id) - self._monotonic() > _EPSILON:
+                continue  # a 429 came while this caller slept: its moment is gone
+            if chat_id is not None:
+                self._chat_free_at[chat_id] = at + self.chat_interval(chat_id)
+            self._prune(now)
+            return
+
+    def _prune(self, now: float) -> None:
+        if len(self._chat_free_at) + len(self._chat_paused) <= self._prune_at:
+            return
+        self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+        self._chat_paused = {c: t for c, t in self._chat_paused.items() if t > now}
+        self._chat_locks = {c: k for c, k in self._chat_locks.items() if k.locked()}
+        # Pruning again only after as many new chats again keeps it linear under a burst.
+        self._prune_at = max(PRUNE_AFTER, 2 * (len(self._chat_free_at) + len(self._chat_paused)))
+
+    def remembered_chats(self) -> int:
+        return len(self._chat_free_at)
+
+    @contextmanager
+    def counted(self) -> Iterator[None]:
+        """The calls made inside were already counted by `acquire` (the reminder tick does so
+        before it marks rows `sending`): the request middleware lets them straight through,
+        and hands a 429 back to the caller instead of retrying it."""
+        token = self._counted.set(True)
+        try:
+            yield
+        finally:
+            self._counted.reset(token)
+
+    def is_counted(self) -> bool:
+        return self._counted.get()

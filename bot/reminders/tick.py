@@ -30,6 +30,7 @@ from aiohttp import ClientConnectorError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.delivery.text import MESSAGE_LIMIT, shorten_text, visible_length
 from bot.reminders.ratelimit import RateLimiter
 from bot.services.members import get_user
 from bot.services.notices import (
@@ -122,6 +123,8 @@ class TickReport:
     failed: int = 0
     uncertain: int = 0
     deferred: int = 0
+    split: int = 0
+    """Digests Telegram refused (400) that went again in smaller parts."""
     deactivated: list[int] = field(default_factory=list)
     previews: list[DigestPreview] = field(default_factory=list)
     notices_sent: int = 0
@@ -158,15 +161,20 @@ def _never_left(error: TelegramNetworkError) -> bool:
     )
 
 
-def _chunks(deliveries: Sequence[Delivery], size: int) -> Iterator[list[Delivery]]:
-    """One chat's rows as digests of at most `size` assignments, nearest deadline first."""
+def _by_assignment(deliveries: Sequence[Delivery]) -> list[list[Delivery]]:
+    """The rows grouped by assignment, nearest deadline first."""
     by_assignment: dict[int, list[Delivery]] = {}
     for delivery in deliveries:
         by_assignment.setdefault(delivery.item.assignment_id, []).append(delivery)
-    groups = sorted(
+    return sorted(
         by_assignment.values(),
         key=lambda group: (group[0].item.deadline, group[0].item.task_code),
     )
+
+
+def _chunks(deliveries: Sequence[Delivery], size: int) -> Iterator[list[Delivery]]:
+    """One chat's rows as digests of at most `size` assignments, nearest deadline first."""
+    groups = _by_assignment(deliveries)
     for start in range(0, len(groups), size):
         yield [delivery for group in groups[start : start + size] for delivery in group]
 
@@ -252,17 +260,29 @@ class _Tick:
                     session, stale, "confirmed or no longer assigned before it was sent"
                 )
             for _chat_id, in_chat in groupby(deliveries, key=lambda d: d.chat_id):
-                for digest in _chunks(list(in_chat), self.settings.digest_items):
-                    if self.stop.is_set():
-                        await self.give_back()
-                        return
-                    if not await self.send_digest(digest):
-                        return
+                for chunk in _chunks(list(in_chat), self.settings.digest_items):
+                    for digest in self.fit(chunk):
+                        if self.stop.is_set():
+                            await self.give_back()
+                            return
+                        if not await self.send_digest(digest):
+                            return
 
     async def give_back(self) -> None:
         """The bot is stopping: what this worker claimed goes back to the queue at once."""
         async with self.sessions() as session:
             await unclaim(session, self.worker_id, self.moment())
+
+    def fit(self, digest: list[Delivery]) -> list[list[Delivery]]:
+        """The digest as messages within Telegram's 4096 (UTF-16, after entities): halves
+        until each part fits, so each reminder keeps its button in the message it is in."""
+        groups = _by_assignment(digest)
+        if len(groups) < 2 or visible_length(self.render(digest)[0]) <= MESSAGE_LIMIT:
+            return [digest]
+        half = len(groups) // 2
+        head = [d for group in groups[:half] for d in group]
+        tail = [d for group in groups[half:] for d in group]
+        return self.fit(head) + self.fit(tail)
 
     async def send_digest(self, digest: list[Delivery]) -> bool:
         """Send one digest and record what happened; False when the tick must stop sending."""
@@ -278,10 +298,21 @@ class _Tick:
         digest = [d for d in digest if d.outbox_id in taken]
         if not digest:
             return True
+        return await self.deliver(digest)
+
+    async def deliver(self, digest: list[Delivery]) -> bool:
+        """One request for rows already `sending` (the limiter counted it); a 400 on several
+        reminders is never their end: they go again in smaller parts, one by one at last."""
+        chat_id = digest[0].chat_id
         ids = [d.outbox_id for d in digest if d.outbox_id is not None]
         text, markup = self.render(digest)
         try:
-            sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
+            # Counted above, before the rows became `sending`: the session's limiter lets the
+            # request through and hands a 429 back here (the rows wait for a later tick).
+            with self.limiter.counted():
+                sent = await self.bot.send_message(
+                    chat_id, shorten_text(text, MESSAGE_LIMIT), reply_markup=markup
+                )
         except TelegramRetryAfter as error:
             await self.wait_for_telegram(ids, error)
             return False
@@ -290,6 +321,20 @@ class _Tick:
         except TelegramBadRequest as error:
             if "chat not found" in error.message.lower():
                 await self.unreachable(digest, error.message)
+            elif len(groups := _by_assignment(digest)) > 1:
+                # Refused before anything was shown: resending part of it cannot duplicate.
+                logger.warning(
+                    "Telegram refused a digest of %d for chat %s (%s): sent in parts",
+                    len(groups),
+                    chat_id,
+                    error.message,
+                )
+                self.report.split += 1
+                half = len(groups) // 2
+                for part in (groups[:half], groups[half:]):
+                    await self.limiter.acquire(chat_id)
+                    if not await self.deliver([d for group in part for d in group]):
+                        return False
             else:
                 logger.error("Telegram refused a digest for chat %s: %s", chat_id, error.message)
                 await self.record(mark_failed, ids, error.message)
@@ -371,7 +416,10 @@ class _Tick:
         attempt = notice.attempts + 1
         markup = InlineKeyboardMarkup.model_validate(notice.keyboard) if notice.keyboard else None
         try:
-            sent = await self.bot.send_message(notice.chat_id, notice.text, reply_markup=markup)
+            with self.limiter.counted():
+                sent = await self.bot.send_message(
+                    notice.chat_id, notice.text, reply_markup=markup
+                )
         except TelegramRetryAfter as error:
             self.limiter.pause(error.retry_after)
             until = self.moment() + timedelta(seconds=error.retry_after)
@@ -461,7 +509,8 @@ class _Tick:
         for admin_id in sorted(self.settings.admin_ids - {user_id}):
             try:
                 await self.limiter.acquire(admin_id)
-                await self.bot.send_message(admin_id, text)
+                with self.limiter.counted():
+                    await self.bot.send_message(admin_id, text)
             except (TelegramAPIError, ClientDecodeError) as error:
                 logger.warning(
                     "could not tell admin %s that %s is gone: %s", admin_id, user_id, error
@@ -478,7 +527,8 @@ class _Tick:
         self.report.queued = len(plan.recipients)
         deliveries.sort(key=lambda d: d.chat_id)
         for chat_id, in_chat in groupby(deliveries, key=lambda d: d.chat_id):
-            for digest in _chunks(list(in_chat), self.settings.digest_items):
+            digests = _chunks(list(in_chat), self.settings.digest_items)
+            for digest in (part for chunk in digests for part in self.fit(chunk)):
                 text, _markup = self.render(digest)
                 names = tuple(sorted({d.full_name for d in digest}))
                 self.report.previews.append(DigestPreview(chat_id, names, text))

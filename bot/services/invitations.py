@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services._common import user_info
 from bot.services.errors import InvalidInput, InvitationError, InvitationFailure, NotFound
 from bot.services.members import ROLE_RANK, membership_info, user_row
+from bot.services.reminders import catch_up_first_member
 from bot.services.types import InvitationInfo, Redemption, Role
 from storage.models import InvitationRow, MembershipRow, UnitRow
 
@@ -153,6 +154,9 @@ async def redeem_invitation(
                 user_id=user_id, unit_id=unit.id, invitation_id=row.id, created_at=now
             )
             session.add(existing)
+            await session.flush()
+            # Reminders released while the unit had nobody to tell reach its first member.
+            await catch_up_first_member(session, unit.id, user_id, chat_id, now)
         await session.flush()
         membership = membership_info(existing, unit)
     await session.commit()

@@ -574,6 +574,56 @@ async def apply_release(session: AsyncSession, plan: ReleasePlan, now: datetime)
     return ReleaseOutcome(len(released), len(cancelled), len(folded), deliveries, superseded)
 
 
+async def catch_up_first_member(
+    session: AsyncSession, unit_id: int, user_id: int, chat_id: int, now: datetime
+) -> int:
+    """A unit's first reachable member hears, once, what was released while nobody could:
+    the latest released reminder of each open assignment is queued for them, so the next tick
+    sends one digest with what is due or overdue. Not committed: the caller's binding is."""
+    others = await session.scalar(
+        select(func.count())
+        .select_from(MembershipRow)
+        .join(UserRow, UserRow.id == MembershipRow.user_id)
+        .where(
+            MembershipRow.unit_id == unit_id,
+            MembershipRow.revoked_at.is_(None),
+            MembershipRow.user_id != user_id,
+            UserRow.active,
+        )
+    )
+    if others:
+        return 0
+    released = await session.execute(
+        select(ReminderRow.id, ReminderRow.assignment_id, ReminderRow.due_at)
+        .join(AssignmentRow, AssignmentRow.id == ReminderRow.assignment_id)
+        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
+        .join(TaskRow, TaskRow.id == WindowRow.task_id)
+        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
+        .where(
+            AssignmentRow.unit_id == unit_id,
+            ReminderRow.status == ReminderStatus.RELEASED,
+            ReminderRow.due_at <= now,
+            _assignment_live,
+        )
+    )
+    latest: dict[int, tuple[datetime, int]] = {}
+    for reminder_id, assignment_id, due_at in released:
+        if assignment_id not in latest or (due_at, reminder_id) > latest[assignment_id]:
+            latest[assignment_id] = (due_at, reminder_id)
+    rows = [
+        {
+            "reminder_id": reminder_id,
+            "user_id": user_id,
+            "chat_id": chat_id,
+            "status": DeliveryStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for _due_at, reminder_id in latest.values()
+    ]
+    return await insert_if_absent(session, OutboxRow, rows)
+
+
 # ---------------------------------------------------------------------------------- outbox
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import Application, build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.reminders.ratelimit import Limits, RateLimiter
 from bot.services.invitations import create_invitation
 from bot.services.types import Role
 from bot.services.units import find_unit
@@ -155,15 +156,29 @@ def link_token(text: str) -> str:
     return found.group(1)
 
 
+UNHURRIED = Limits().scaled(1000)
+"""Tests that are not about Telegram's limits do not wait a second between two replies."""
+
+
 @asynccontextmanager
 async def running_bot(
-    db_url: str, tmp_path: Path, *, plan_yaml: str = PLAN_YAML, **overrides: Any
+    db_url: str,
+    tmp_path: Path,
+    *,
+    plan_yaml: str = PLAN_YAML,
+    limit_scale: float | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Harness]:
+    """With `limit_scale`, the fake server enforces Telegram's limits that many times faster
+    and the bot's limiter is scaled alike; without, neither limits anything noticeably."""
     plan = tmp_path / "plan.yaml"
     plan.write_text(plan_yaml, encoding="utf-8")
     units = tmp_path / "units.yaml"
     units.write_text(UNITS_YAML, encoding="utf-8")
-    async with FakeTelegramServer() as server:
+    limits = Limits().scaled(limit_scale) if limit_scale else UNHURRIED
+    async with FakeTelegramServer(
+        enforce_limits=limit_scale is not None, limit_scale=limit_scale or 1.0
+    ) as server:
         server.add_chat(ADMIN.private_chat())
         server.add_chat(DESK_CHAT)
         settings = Settings(
@@ -179,7 +194,7 @@ async def running_bot(
             **overrides,
         )
         clock = FrozenClock(START)
-        app = build_application(settings, clock)
+        app = build_application(settings, clock, RateLimiter.with_limits(limits))
         report = await app.prepare()
         assert report.problems == []
         polling = asyncio.create_task(app.poll(report, handle_signals=False))

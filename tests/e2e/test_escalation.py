@@ -30,7 +30,7 @@ COORDINATED_YAML = PLAN_YAML.replace(
 @pytest.fixture
 async def bot(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     async with running_bot(db_url, tmp_path, tick_seconds=0) as harness:
-        harness.app.limiter = clock_limiter(harness.clock)
+        harness.app.use_limiter(clock_limiter(harness.clock))
         result = load_plan_text(COORDINATED_YAML, "plan.yaml")
         assert result.plan is not None, result.errors
         async with harness.session() as session:

@@ -69,7 +69,7 @@ def clock_limiter(clock: FrozenClock) -> RateLimiter:
 @pytest.fixture
 async def bot(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     async with running_bot(db_url, tmp_path, tick_seconds=0) as harness:
-        harness.app.limiter = clock_limiter(harness.clock)
+        harness.app.use_limiter(clock_limiter(harness.clock))
         yield harness
 
 
@@ -95,7 +95,7 @@ async def outbox(bot: Harness) -> dict[int, OutboxRow]:
 async def restarted(bot: Harness) -> AsyncIterator[Application]:
     """A new process on the same database and the same Telegram: the old one is gone."""
     app = build_application(bot.settings, bot.clock)
-    app.limiter = clock_limiter(bot.clock)
+    app.use_limiter(clock_limiter(bot.clock))
     try:
         await app.prepare()
         yield app

@@ -1,12 +1,20 @@
 """The rate limiter under a fake monotonic clock: nothing here really sleeps."""
 
 import asyncio
+import heapq
 from collections import Counter
 from itertools import pairwise
 
 import pytest
 
-from bot.reminders.ratelimit import DEFAULT_PEAK, DEFAULT_RATE, RateLimiter
+from bot.reminders.ratelimit import (
+    DEFAULT_PEAK,
+    DEFAULT_RATE,
+    PRIVATE_INTERVAL,
+    PRUNE_AFTER,
+    Limits,
+    RateLimiter,
+)
 
 TELEGRAM_OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
@@ -154,3 +162,134 @@ def test_nonsense_settings_are_refused() -> None:
         RateLimiter(0)
     with pytest.raises(ValueError, match="peak"):
         RateLimiter(30, peak=29)
+
+
+async def test_a_rate_below_one_per_second_spaces_every_message(fake_time: FakeTime) -> None:
+    sending = limiter(fake_time, rate=0.5, peak=0.5)
+    sent = []
+    for chat in range(1, 5):
+        await sending.acquire(chat)
+        sent.append(fake_time.now)
+
+    assert [round(b - a, 6) for a, b in pairwise(sent)] == [2.0] * 3
+    assert sent[0] == 1_000.0  # the first goes at once
+
+
+async def test_chats_past_ten_thousand_that_are_free_again_are_forgotten(
+    fake_time: FakeTime,
+) -> None:
+    sending = limiter(fake_time, rate=1_000_000, peak=1_000_000)
+    for chat in range(1, PRUNE_AFTER + 1):
+        await sending.acquire(chat)
+    assert sending.remembered_chats() == PRUNE_AFTER
+    fake_time.now += PRIVATE_INTERVAL + 0.5  # every one of them is free again
+    await sending.acquire(PRIVATE_CHAT)  # a busy chat is kept: it must still wait
+    before = fake_time.now
+
+    await sending.acquire(PRUNE_AFTER + 1)  # the pruning happens here
+    await sending.acquire(PRIVATE_CHAT)
+
+    assert sending.remembered_chats() <= 3
+    assert fake_time.now - before == pytest.approx(PRIVATE_INTERVAL, abs=0.01)
+
+
+async def test_retry_after_on_a_chat_holds_that_chat_only(fake_time: FakeTime) -> None:
+    sending = limiter(fake_time)
+    sending.pause(5, PRIVATE_CHAT)
+    assert sending.paused_for(PRIVATE_CHAT) == pytest.approx(5)
+    assert sending.paused_for() == 0
+
+    await sending.acquire(PRIVATE_CHAT + 1)
+    assert fake_time.now == pytest.approx(1_000.0)
+    await sending.acquire(PRIVATE_CHAT)
+    assert fake_time.now == pytest.approx(1_005.0)
+
+
+async def test_retry_after_is_seen_by_callers_already_waiting(fake_time: FakeTime) -> None:
+    """A 429 that comes while a caller sleeps towards its moment holds that caller too."""
+    sleeps: list[float] = []
+    sending = RateLimiter(monotonic=fake_time.monotonic, sleep=fake_time.sleep)
+
+    async def sleep_and_get_429(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            sending.pause(10)  # another call's 429 arrives while this one sleeps
+        await fake_time.sleep(seconds)
+
+    sending._sleep = sleep_and_get_429
+    await sending.acquire(PRIVATE_CHAT)
+    await sending.acquire(PRIVATE_CHAT)
+
+    assert fake_time.now >= 1_010.0
+    assert sending.paused_for() == 0
+
+
+async def test_a_group_waits_three_seconds_a_private_chat_one(fake_time: FakeTime) -> None:
+    sending = limiter(fake_time)
+    await sending.acquire(GROUP_CHAT)
+    await sending.acquire(PRIVATE_CHAT)
+    start = fake_time.now
+    await sending.acquire(PRIVATE_CHAT)
+    private_wait = fake_time.now - start
+    await sending.acquire(GROUP_CHAT)
+
+    assert private_wait == pytest.approx(PRIVATE_INTERVAL)
+    assert fake_time.now - 1_000.0 == pytest.approx(60 / GROUP_PER_MINUTE)
+
+
+class VirtualTime:
+    """Sleepers park until the test moves the clock to the earliest of them: concurrent
+    callers really wait side by side, and nobody sleeps through real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + seconds, id(future), future))
+        await future
+
+    async def run(self, *tasks: asyncio.Task[None]) -> None:
+        while not all(task.done() for task in tasks):
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if self._sleepers:
+                self.now, _id, future = heapq.heappop(self._sleepers)
+                future.set_result(None)
+
+
+async def test_a_busy_chat_does_not_hold_up_callers_behind_it() -> None:
+    """Five messages to one chat, then one to another: the other goes within the second."""
+    time = VirtualTime()
+    sending = RateLimiter(monotonic=time.monotonic, sleep=time.sleep)
+    sent: dict[int, float] = {}
+
+    async def send(chat: int, key: int) -> None:
+        await sending.acquire(chat)
+        sent[key] = time.now
+
+    tasks = [asyncio.create_task(send(PRIVATE_CHAT, key)) for key in range(5)]
+    tasks.append(asyncio.create_task(send(PRIVATE_CHAT + 1, 5)))
+    await time.run(*tasks)
+
+    assert sent[5] < 0.1
+    assert [round(sent[k], 6) for k in range(5)] == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+async def test_scaled_limits_are_faster_alike() -> None:
+    limits = Limits().scaled(10)
+    assert (limits.rate, limits.peak) == (DEFAULT_RATE * 10, DEFAULT_PEAK * 10)
+    assert limits.private_interval == pytest.approx(0.1)
+    assert limits.group_interval == pytest.approx(0.3)
+
+
+async def test_counted_marks_only_the_calls_inside(fake_time: FakeTime) -> None:
+    sending = limiter(fake_time)
+    assert not sending.is_counted()
+    with sending.counted():
+        assert sending.is_counted()
+    assert not sending.is_counted()

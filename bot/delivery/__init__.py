@@ -1,0 +1,1 @@
+"""Getting what the bot writes to Telegram within Telegram's limits."""
