@@ -30,8 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.requests import LimitedRequests
-from bot.faq.loader import FaqError, load_faqs
-from bot.faq.model import Faq
+from bot.faq.loader import load_faqs_skipping
 from bot.hotline.faq import FaqService
 from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, StoredLocaleMiddleware, UserMiddleware
@@ -93,13 +92,26 @@ async def load_data(
     edited YAML cannot erase a plan that is running.
     """
     report = StartupReport()
+    loaded_from: dict[str, Path] = {}
     for path in expand_paths(settings.plan_paths):
         result = load_plan(path)
         if result.plan is None:
             report.problems.extend(str(error) for error in result.errors)
             continue
+        first = loaded_from.setdefault(result.plan.id, path)
+        if first != path:
+            # Two files with one id would overwrite each other on every sync.
+            report.problems.append(
+                f'{path}: plan id "{result.plan.id}" is already loaded from {first}; '
+                "this file is skipped (give it an id of its own)"
+            )
+            continue
         async with sessions() as session:
-            synced = await sync_plan(session, result.plan, clock.now())
+            try:
+                synced = await sync_plan(session, result.plan, clock.now())
+            except DomainError as error:
+                report.problems.append(f"{path}: {error}")
+                continue
             await session.commit()
             await schedule_reminders(session, synced.plan_id, clock.now())
         report.synced.append(synced)
@@ -317,13 +329,10 @@ class Application:
         return report
 
     async def _load_faq(self, report: StartupReport) -> None:
-        """The hotline's FAQ with the drafts admins approved; a broken FAQ file leaves an empty
-        FAQ (every question goes to an operator) and a problem for the admins."""
-        try:
-            faq = load_faqs(expand_paths(self.settings.faq_paths))
-        except FaqError as error:
-            report.problems.append(str(error))
-            faq = Faq(entries=())
+        """The hotline's FAQ with the drafts admins approved; a broken FAQ file is skipped (the
+        others still answer; with none, every question goes to an operator) and reported."""
+        faq, refused = load_faqs_skipping(expand_paths(self.settings.faq_paths))
+        report.problems.extend(str(error) for error in refused)
         service = FaqService(faq, report.hotline_facts, self.clock.now().date())
         async with self.sessions() as session:
             approved = await drafts(session, DraftStatus.APPROVED)

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import format_day, ngettext
+from bot.services.errors import DuplicateUnit
 from bot.services.invitations import create_invitation, deep_link
 from bot.services.members import list_members, revoke_member
 from bot.services.plans import list_plan_ids
 from bot.services.types import Role, UserInfo
 from bot.services.units import add_unit, list_units
-from handlers.callbacks import InviteCb, InviteRole, RevokeCb
+from handlers.callbacks import InviteCb, InviteRole, RevokeCb, parse_row_id
 from handlers.filters import RoleFilter
 from handlers.keyboards import (
     invite_plan_keyboard,
@@ -128,7 +129,7 @@ async def invite_step(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _("Which unit of {plan}?").format(plan=plan_ids[callback_data.plan]),
+            _("Which unit of {plan}?").format(plan=escape(plan_ids[callback_data.plan])),
             reply_markup=invite_unit_keyboard(
                 callback_data.plan, units, callback_data.page, UNITS_PAGE
             ),
@@ -156,12 +157,12 @@ async def show_members(message: Message, session: AsyncSession, i18n: I18n) -> N
 async def revoke_by_number(
     message: Message, command: CommandObject, session: AsyncSession, user: UserInfo, clock: Clock
 ) -> None:
-    number = (command.args or "").strip().lstrip("#")
-    if not number.isdigit():
+    number = parse_row_id(command.args or "")
+    if number is None:
         await message.answer(_("Usage: /revoke ID, where ID is the number /members shows."))
         return
     revoked = await revoke_member(
-        session, membership_id=int(number), by_user_id=user.id, now=clock.now()
+        session, membership_id=number, by_user_id=user.id, now=clock.now()
     )
     logger.info("user %s revoked memberships %s", user.id, [m.id for m in revoked])
     await message.answer(_("Revoked: {count}.").format(count=len(revoked)))
@@ -206,7 +207,20 @@ async def units(
                 )
             )
             return
-        unit = await add_unit(session, parts[0], parts[1], parts[2], clock.now())
+        try:
+            unit = await add_unit(session, parts[0], parts[1], parts[2], clock.now())
+        except DuplicateUnit as error:
+            await message.answer(
+                _(
+                    "{plan} already has the unit «{existing}»; «{name}» would be the same one. "
+                    "Invite its people with /invite, or choose a name that tells them apart."
+                ).format(
+                    plan=escape(error.plan_id),
+                    existing=escape(error.existing),
+                    name=escape(error.name),
+                )
+            )
+            return
         await message.answer(
             _("Unit «{name}» registered under {parties} in {plan}.").format(
                 name=escape(unit.name),

@@ -1,11 +1,34 @@
 """Typed callback data. Prefixes carry a version: a changed layout never misreads old buttons."""
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
 
 # Telegram rejects callback_data longer than 64 bytes; every class here stays far below.
 CALLBACK_DATA_LIMIT = 64
+
+MAX_ID = 2**31 - 1
+"""Row ids are INTEGER on PostgreSQL. A larger number in a button is forged: the filter refuses
+it (the catch-all answers «no longer valid») before it can overflow a database driver."""
+
+DIGEST_PAGE = -1
+"""`AssignmentCb.page` of a button in a reminder digest: «Done» there leaves the digest be."""
+RowId = Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
+def parse_row_id(text: str) -> int | None:
+    """A row number typed by a person («12», «#12»); None for anything no row can have."""
+    text = text.strip().removeprefix("#")
+    if not (text.isascii() and text.isdecimal()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
+PageNumber = Annotated[int, Field(ge=DIGEST_PAGE, le=MAX_ID)]
+Small = Annotated[int, Field(ge=0, le=1000)]
 
 
 class AssignmentAction(StrEnum):
@@ -20,16 +43,12 @@ class AssignmentAction(StrEnum):
 
 class AssignmentCb(CallbackData, prefix="a1"):
     action: AssignmentAction
-    id: int
-    page: int = 0
-
-
-DIGEST_PAGE = -1
-"""`AssignmentCb.page` of a button in a reminder digest: «Done» there leaves the digest be."""
+    id: RowId
+    page: PageNumber = 0
 
 
 class MyPageCb(CallbackData, prefix="my1"):
-    page: int
+    page: PageNumber
 
 
 class LangCb(CallbackData, prefix="lg1"):
@@ -45,13 +64,13 @@ class InviteRole(StrEnum):
 
 class InviteCb(CallbackData, prefix="iv1"):
     role: InviteRole
-    plan: int = -1
-    unit: int = 0
-    page: int = 0
+    plan: Annotated[int, Field(ge=-1, le=MAX_ID)] = -1
+    unit: RowId = 0
+    page: PageNumber = 0
 
 
 class RevokeCb(CallbackData, prefix="rv1"):
-    membership: int
+    membership: RowId
     confirm: bool = False
 
 
@@ -63,8 +82,8 @@ class HotlineAction(StrEnum):
 
 class HotlineCb(CallbackData, prefix="h1"):
     action: HotlineAction
-    question: int
-    rank: int = 0
+    question: RowId
+    rank: Small = 0
 
 
 class TicketAction(StrEnum):
@@ -74,11 +93,11 @@ class TicketAction(StrEnum):
 
 class TicketCb(CallbackData, prefix="t1"):
     action: TicketAction
-    ticket: int
+    ticket: RowId
 
 
 class DraftCb(CallbackData, prefix="d1"):
-    draft: int
+    draft: RowId
     approve: bool
 
 
@@ -89,15 +108,15 @@ class ForgetCb(CallbackData, prefix="f1"):
 class EvidenceCb(CallbackData, prefix="ev1"):
     """Staff ask for the files attached for a measure card's task, from `offset` on."""
 
-    task: int
-    offset: int = 0
+    task: RowId
+    offset: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
 
 
 class ExtendCb(CallbackData, prefix="xr1"):
     """A member asks for more time on an assignment (its card's button)."""
 
-    id: int
-    page: int = 0
+    id: RowId
+    page: PageNumber = 0
 
 
 class ReviewAction(StrEnum):
@@ -107,7 +126,7 @@ class ReviewAction(StrEnum):
 
 class ReviewCb(CallbackData, prefix="rw1"):
     action: ReviewAction
-    id: int
+    id: RowId
     """The assignment."""
 
 
@@ -118,5 +137,5 @@ class ExtensionAction(StrEnum):
 
 class ExtensionCb(CallbackData, prefix="ex1"):
     action: ExtensionAction
-    id: int
+    id: RowId
     """The extension request."""

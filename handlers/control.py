@@ -62,7 +62,7 @@ from bot.services.extensions import DeadlineEvent, HistoryKind
 from bot.services.members import units_of
 from bot.services.review import ReviewState
 from bot.services.types import Page, Role, UserInfo
-from handlers.callbacks import AssignmentAction, AssignmentCb
+from handlers.callbacks import AssignmentAction, AssignmentCb, PageNumber, RowId
 from handlers.filters import RoleFilter
 from handlers.keyboards import documents_keyboard
 from handlers.render import clip, days_left_state, one_line, split_message
@@ -95,13 +95,13 @@ STAFF = (Role.STAFF, Role.ADMIN)
 
 
 class OverduePageCb(CallbackData, prefix="ov1"):
-    page: int
+    page: PageNumber
     key: str = ""
     """A short hash of the filter text, kept in the user's FSM data (see `remember_filter`)."""
 
 
 class MeasureCb(CallbackData, prefix="ms1"):
-    task: int
+    task: RowId
 
 
 # ------------------------------------------------------------------------------ rendering

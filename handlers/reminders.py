@@ -3,6 +3,7 @@ external term («по графику ФЦТ») so its reminders can start."""
 
 import re
 from datetime import date, timedelta
+from html import escape
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -50,7 +51,12 @@ async def upcoming(
         )
         return
     argument = (command.args or "").strip()
-    if argument and not (argument.isdigit() and 1 <= int(argument) <= MAX_DAYS):
+    if argument and not (
+        argument.isascii()
+        and argument.isdecimal()
+        and len(argument) <= len(str(MAX_DAYS))
+        and 1 <= int(argument) <= MAX_DAYS
+    ):
         await message.answer(
             _("Usage: /upcoming [DAYS], from 1 to {max} (default {default}).").format(
                 max=MAX_DAYS, default=DEFAULT_DAYS
@@ -78,14 +84,14 @@ def parse_day(text: str) -> date | None:
 def refusal(error: DateNotSettable) -> str:
     if error.reason is DateRefusal.SUB_ITEMS:
         return _("{code} is done through its sub-items: set the date on them.").format(
-            code=error.code
+            code=escape(error.code)
         )
     if error.reason is DateRefusal.AMBIGUOUS:
         return _("{code} is in several plans: write /setdate PLAN {code} DATE.").format(
-            code=error.code
+            code=escape(error.code)
         )
     return _("The term of {code} has dates of its own; change them in the plan file.").format(
-        code=error.code
+        code=escape(error.code)
     )
 
 
@@ -118,7 +124,7 @@ async def set_date(
         return
     except NotFound:
         await message.answer(
-            _("There is no measure {code} in the loaded plans.").format(code=code)
+            _("There is no measure {code} in the loaded plans.").format(code=escape(code))
         )
         return
     await message.answer(
@@ -127,8 +133,8 @@ async def set_date(
             "{code} ({plan}): due {day}; {count} reminders scheduled.",
             outcome.reminders.created,
         ).format(
-            code=code,
-            plan=outcome.plan_id,
+            code=escape(code),
+            plan=escape(outcome.plan_id),
             day=format_day(day, i18n.current_locale),
             count=outcome.reminders.created,
         )

@@ -1,6 +1,7 @@
 """/start: redeem an invitation (deep link), or enter as a member of the public."""
 
 import logging
+from html import escape
 
 from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
@@ -55,7 +56,10 @@ async def start_with_invitation(
         text = _(
             "Welcome! You now report for «{unit}» ({plan}).\n"
             "I will remind you before deadlines. /my shows your assignments, /help tells more."
-        ).format(unit=redemption.membership.unit_name, plan=redemption.membership.plan_id)
+        ).format(
+            unit=escape(redemption.membership.unit_name),
+            plan=escape(redemption.membership.plan_id),
+        )
     else:
         text = _("Welcome! You are now registered as {role}. /help tells what you can do.").format(
             role=role_name(redemption.role)

@@ -183,7 +183,19 @@ def run_terms(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
+def preview_range_error(first: date, last: date) -> str | None:
+    if first > last:
+        return f"--from {first} is after --to {last}"
+    if first == date.min or last == date.max:
+        return "--from and --to must lie between 0001-01-02 and 9999-12-30"
+    return None
+
+
 def run_preview(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    problem = preview_range_error(args.first, args.last)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     result = load_plan(args.path)
     if result.plan is None:
         for diagnostic in result.errors:

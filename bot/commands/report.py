@@ -75,17 +75,21 @@ def report_command(args: argparse.Namespace) -> int:
         return 1
     labels = _labels(settings.default_locale)
     written = [args.out]
-    args.out.write_bytes(build_workbook(data, labels))
-    if args.csv is not None:
-        csv_path = args.out.with_suffix(".csv") if args.csv is True else args.csv
-        csv_path.write_bytes(build_csv(data, labels))
-        written.append(csv_path)
-    if args.chart is not None:
-        history = {plan.plan_id: plan.overdue_history for plan in data.plans}
-        args.chart.write_bytes(
-            progress_chart([plan.progress for plan in data.plans], history, labels)
-        )
-        written.append(args.chart)
+    try:
+        args.out.write_bytes(build_workbook(data, labels))
+        if args.csv is not None:
+            csv_path = args.out.with_suffix(".csv") if args.csv is True else args.csv
+            csv_path.write_bytes(build_csv(data, labels))
+            written.append(csv_path)
+        if args.chart is not None:
+            history = {plan.plan_id: plan.overdue_history for plan in data.plans}
+            args.chart.write_bytes(
+                progress_chart([plan.progress for plan in data.plans], history, labels)
+            )
+            written.append(args.chart)
+    except OSError as error:
+        print(f"error: cannot write {error.filename}: {error.strerror or error}", file=sys.stderr)
+        return 1
     rows = sum(len(plan.rows) for plan in data.plans)
     for plan in data.plans:
         counts = plan.progress.counts

@@ -115,18 +115,39 @@ def load_faqs(paths: Iterable[str | Path]) -> Faq:
         raise FaqError("<none>", ["no FAQ file given"])
     merged = faqs[0]
     for faq in faqs[1:]:
-        clashes = sorted(set(merged.ids) & set(faq.ids))
-        if clashes:
-            raise FaqError(faq.file, [f'entry "{i}" is also in {merged.file}' for i in clashes])
-        merged = Faq(
-            entries=merged.entries + faq.entries,
-            topics={**merged.topics, **faq.topics},
-            fallbacks={**merged.fallbacks, **faq.fallbacks},
-            notes={**merged.notes, **faq.notes},
-            synonyms=merged.synonyms.merged(faq.synonyms),
-            file=f"{merged.file}, {faq.file}",
-        )
+        merged = merge_faqs(merged, faq)
     return merged
+
+
+def load_faqs_skipping(paths: Iterable[str | Path]) -> tuple[Faq, list[FaqError]]:
+    """`load_faqs` for a running hotline: a file that fails is left out and returned as an
+    error, the others still answer; with no good file the FAQ is empty."""
+    faq = Faq(entries=())
+    refused: list[FaqError] = []
+    good = 0
+    for path in paths:
+        try:
+            one = load_faq(path)
+            faq = one if not good else merge_faqs(faq, one)
+            good += 1
+        except FaqError as error:
+            refused.append(error)
+    return faq, refused
+
+
+def merge_faqs(merged: Faq, faq: Faq) -> Faq:
+    """Two FAQs as one; an id in both is an error naming both files."""
+    clashes = sorted(set(merged.ids) & set(faq.ids))
+    if clashes:
+        raise FaqError(faq.file, [f'entry "{i}" is also in {merged.file}' for i in clashes])
+    return Faq(
+        entries=merged.entries + faq.entries,
+        topics={**merged.topics, **faq.topics},
+        fallbacks={**merged.fallbacks, **faq.fallbacks},
+        notes={**merged.notes, **faq.notes},
+        synonyms=merged.synonyms.merged(faq.synonyms),
+        file=f"{merged.file}, {faq.file}",
+    )
 
 
 def load_synonyms(path: Path) -> Synonyms:

@@ -24,12 +24,10 @@ from bot.plan.model import (
     Severity,
 )
 from bot.plan.parties import DuplicatePartyError, PartyDirectory, normalize_name
+from bot.plan.safe_yaml import MAX_PLAN_BYTES, BoundedLoader, check_expansion, distinct_nodes
 from bot.plan.schema import MeasureDoc, PlanDoc, SectionDoc, WindowDoc
 from bot.reminders.policy import DEFAULT_SETTINGS, ReminderSettings
 from bot.terms import ParsedTerm, SchoolYear, Window, parse_term
-
-# libyaml is several times faster than the pure-Python parser; PyYAML wheels ship it.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Path_ = tuple[str | int, ...]
 
@@ -84,19 +82,14 @@ class _Nodes:
 
 def _duplicate_keys(node: yaml.Node) -> Iterable[tuple[int, str]]:
     """PyYAML silently keeps the last of two equal keys; a plan must not lose a line that way."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
+    for current in distinct_nodes(node):
         if isinstance(current, yaml.MappingNode):
             seen: set[str] = set()
-            for key, value in current.value:
+            for key, _value in current.value:
                 if isinstance(key, yaml.ScalarNode):
                     if key.value in seen:
                         yield key.start_mark.line + 1, key.value
                     seen.add(key.value)
-                stack.append(value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
 
 
 class _Builder:
@@ -482,7 +475,10 @@ def load_plan_text(
 ) -> LoadResult:
     """Load a plan; `reminder_defaults` are what its `reminders:` settings are merged over."""
     result = LoadResult(file)
-    loader = _Loader(text)
+    if len(text) > MAX_PLAN_BYTES:
+        result.diagnostics.append(_too_big(file))
+        return result
+    loader = BoundedLoader(text)
     try:
         root = loader.get_single_node()
         if root is None:
@@ -490,6 +486,7 @@ def load_plan_text(
                 Diagnostic(file, 1, None, "the file is empty", Severity.ERROR)
             )
             return result
+        check_expansion(root)
         data = loader.construct_document(root)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -552,7 +549,16 @@ def load_plan(
 ) -> LoadResult:
     file = str(path)
     try:
+        if Path(path).stat().st_size > MAX_PLAN_BYTES:
+            return LoadResult(file, None, [_too_big(file)])
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return LoadResult(file, None, [Diagnostic(file, None, None, str(exc), Severity.ERROR)])
     return load_plan_text(text, file, reminder_defaults=reminder_defaults)
+
+
+def _too_big(file: str) -> Diagnostic:
+    limit = MAX_PLAN_BYTES // (1024 * 1024)
+    return Diagnostic(
+        file, None, None, f"the file is larger than {limit} MB: refused unread", Severity.ERROR
+    )

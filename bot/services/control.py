@@ -131,7 +131,7 @@ def natural_key(name: str) -> tuple[tuple[int, str], ...]:
     Cached: a report sorts tens of thousands of rows by a few hundred unit names.
     """
     return tuple(
-        (int(part), "") if part.isdigit() else (-1, part.casefold())
+        (int(part), "") if part.isdecimal() else (-1, part.casefold())
         for part in _NUMBER_RE.split(name)
     )
 

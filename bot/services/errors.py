@@ -24,6 +24,17 @@ class InvalidInput(DomainError):  # noqa: N818
     pass
 
 
+class DuplicateUnit(Conflict):
+    """A unit whose name a person would take for one already registered («СОШ №3», «сош № 3»)."""
+
+    def __init__(self, plan_id: str, name: str, existing: str) -> None:
+        same = "" if name == existing else f'; "{name}" would be the same unit'
+        super().__init__(f'plan {plan_id} already has the unit "{existing}"{same}')
+        self.plan_id = plan_id
+        self.name = name
+        self.existing = existing
+
+
 class InvitationFailure(StrEnum):
     UNKNOWN = "unknown"
     USED = "used"

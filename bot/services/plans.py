@@ -7,9 +7,9 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.plan.control import ControlSettings
@@ -35,6 +35,12 @@ from storage.models import (
     UnitRow,
     WindowRow,
 )
+
+# Core tables for bulk inserts: rows that are written, never loaded as objects.
+_TASKS = cast(Table, TaskRow.__table__)
+_WINDOWS = cast(Table, WindowRow.__table__)
+_TASK_PARTIES = cast(Table, TaskPartyRow.__table__)
+_ASSIGNMENTS = cast(Table, AssignmentRow.__table__)
 
 _UNIT_KINDS = {PartyKind.PERSON: UnitKind.PERSON, PartyKind.ORGANISATION: UnitKind.ORGANISATION}
 
@@ -204,9 +210,14 @@ async def sync_plan(session: AsyncSession, plan: Plan, now: datetime) -> SyncRep
     """Bring the database in line with a loaded plan; syncing the same plan again is a no-op."""
     try:
         plan_row, plan_changed = await _upsert_plan(session, plan, now)
-        units_added = await _sync_parties(session, plan, now)
+        units_added, parties_changed = await _sync_parties(session, plan, now)
         added, updated, unchanged, disappeared, windows_changed = await _sync_tasks(session, plan)
-        assignments = await stage_assignments(session, plan.id, now)
+        # Assignments follow from tasks, windows, parties and units; when none of them moved
+        # there is nothing to stage, and reading every assignment of a big plan (900,000 for
+        # 1,000 measures × 900 schools) is most of what a no-op re-sync would cost. Units
+        # registered later stage their own assignments (`bot.services.units`).
+        moved = parties_changed or added or updated or disappeared or windows_changed
+        assignments = await stage_assignments(session, plan.id, now) if moved else AssignmentSync()
     except DomainError:
         await session.rollback()
         raise
@@ -268,7 +279,12 @@ def _canonical_of(plan: Plan, party: Party) -> str | None:
     return match.party.name if match is not None else party.of
 
 
-async def _sync_parties(session: AsyncSession, plan: Plan, now: datetime) -> tuple[str, ...]:
+async def _sync_parties(
+    session: AsyncSession, plan: Plan, now: datetime
+) -> tuple[tuple[str, ...], bool]:
+    """The plan's parties and their own units; returns the units added and whether anything
+    changed."""
+    changed = False
     rows = {
         row.name: row
         for row in await session.scalars(select(PartyRow).where(PartyRow.plan_id == plan.id))
@@ -283,16 +299,21 @@ async def _sync_parties(session: AsyncSession, plan: Plan, now: datetime) -> tup
         row = rows.pop(party.name, None)
         if row is None:
             session.add(PartyRow(plan_id=plan.id, name=party.name, **values))
+            changed = True
         else:
-            assign(row, **values)
+            changed |= assign(row, **values)
     for row in rows.values():
-        assign(row, active=False)
+        changed |= assign(row, active=False)
     await session.flush()
-    return await _sync_party_units(session, plan, now)
+    units_added, units_changed = await _sync_party_units(session, plan, now)
+    return units_added, changed or units_changed
 
 
-async def _sync_party_units(session: AsyncSession, plan: Plan, now: datetime) -> tuple[str, ...]:
+async def _sync_party_units(
+    session: AsyncSession, plan: Plan, now: datetime
+) -> tuple[tuple[str, ...], bool]:
     """A person and a single organisation each report as one unit of their own."""
+    changed = False
     units = list(await session.scalars(select(UnitRow).where(UnitRow.plan_id == plan.id)))
     by_party = {unit.party_name: unit for unit in units if unit.party_name is not None}
     names = {unit.name: unit for unit in units}
@@ -303,7 +324,7 @@ async def _sync_party_units(session: AsyncSession, plan: Plan, now: datetime) ->
             continue
         unit = by_party.pop(party.name, None)
         if unit is not None:
-            assign(unit, kind=kind, active=True)
+            changed |= assign(unit, kind=kind, active=True)
             continue
         if party.name in names:
             raise Conflict(
@@ -321,43 +342,46 @@ async def _sync_party_units(session: AsyncSession, plan: Plan, now: datetime) ->
         session.add(unit)
         created.append(unit)
     for unit in by_party.values():
-        assign(unit, active=False)
+        changed |= assign(unit, active=False)
     await session.flush()
     for unit in created:
         session.add(UnitPartyRow(unit_id=unit.id, plan_id=plan.id, party_name=unit.name))
     await session.flush()
-    return tuple(unit.name for unit in created)
+    return tuple(unit.name for unit in created), changed or bool(created)
 
 
 async def _sync_tasks(
     session: AsyncSession, plan: Plan
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Tasks, their windows and parties in a handful of statements, whatever the plan's size:
+    new rows go in as bulk inserts, existing ones are compared in memory and only a
+    difference is written."""
     rows = {
         row.code: row
         for row in await session.scalars(select(TaskRow).where(TaskRow.plan_id == plan.id))
     }
-    added: list[str] = []
+    added: list[Task] = []
+    new_rows: list[dict[str, object]] = []
     updated: list[str] = []
     unchanged: list[str] = []
-    to_write: list[tuple[TaskRow, Task, bool]] = []
-    every: list[tuple[TaskRow, Task]] = []
+    changed: list[tuple[TaskRow, Task]] = []
+    kept: list[tuple[TaskRow, Task]] = []
     for placed in _placed(plan):
         task = placed.task
         digest = _content_hash(placed)
         row = rows.pop(task.code, None)
         if row is None:
-            row = TaskRow(
-                plan_id=plan.id,
-                code=task.code,
-                position=placed.position,
-                content_hash=digest,
-                active=True,
-                **_task_values(placed),
+            new_rows.append(
+                {
+                    "plan_id": plan.id,
+                    "code": task.code,
+                    "position": placed.position,
+                    "content_hash": digest,
+                    "active": True,
+                    **_task_values(placed),
+                }
             )
-            session.add(row)
-            added.append(task.code)
-            to_write.append((row, task, True))
-            every.append((row, task))
+            added.append(task)
         elif row.content_hash != digest or not row.active:
             assign(
                 row,
@@ -367,44 +391,73 @@ async def _sync_tasks(
                 **_task_values(placed),
             )
             updated.append(task.code)
-            to_write.append((row, task, False))
-            every.append((row, task))
+            changed.append((row, task))
+            kept.append((row, task))
         else:
             assign(row, position=placed.position)
             unchanged.append(task.code)
-            every.append((row, task))
+            kept.append((row, task))
     gone = sorted((row for row in rows.values() if row.active), key=lambda row: row.position)
     for row in gone:
         row.active = False
     await session.flush()
 
+    new_ids: dict[str, int] = {}
+    if new_rows:
+        inserted = await session.execute(
+            insert(_TASKS).returning(_TASKS.c.id, _TASKS.c.code), new_rows
+        )
+        new_ids = {code: task_id for task_id, code in inserted}
+    new_windows = [
+        {"task_id": new_ids[task.code], "seq": seq, **_window_values(window, ongoing)}
+        for task in added
+        for seq, (window, ongoing) in enumerate(task_windows(plan, task))
+    ]
+    if new_windows:
+        await session.execute(insert(_WINDOWS), new_windows)
+
     # Windows depend on more than the task's text (event dates, an admin's /setdate): every
     # task's are compared, and only a difference is written.
     windows_changed: list[str] = []
-    windows = await _windows_by_task(session, [row.id for row, _task in every])
-    new_codes = set(added)
-    for row, task in every:
+    windows = await _plan_windows(session, plan.id) if kept else {}
+    for row, task in kept:
         wanted = task_windows(plan, task, row.external_date)
-        moved = sync_windows(session, row, wanted, windows.get(row.id, {}))
-        if moved and task.code not in new_codes:
+        if sync_windows(session, row, wanted, windows.get(row.id, {})):
             windows_changed.append(task.code)
-    touched = [row.id for row, _task, is_new in to_write if not is_new]
-    parties = await _parties_by_task(session, touched)
-    for row, task, _is_new in to_write:
-        if parties.get(row.id, ()) != task.parties:
-            await session.execute(delete(TaskPartyRow).where(TaskPartyRow.task_id == row.id))
-            session.add_all(
-                TaskPartyRow(task_id=row.id, party_name=name, position=i)
-                for i, name in enumerate(task.parties)
-            )
+    parties = await _plan_task_parties(session, plan.id) if changed else {}
+    relink = [(row.id, task) for row, task in changed if parties.get(row.id, ()) != task.parties]
+    for chunk in _chunks([task_id for task_id, _task in relink if task_id in parties]):
+        await session.execute(
+            delete(TaskPartyRow)
+            .where(TaskPartyRow.task_id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+    relink += [(new_ids[task.code], task) for task in added]
+    links = [
+        {"task_id": task_id, "party_name": name, "position": i}
+        for task_id, task in relink
+        for i, name in enumerate(task.parties)
+    ]
+    if links:
+        await session.execute(insert(_TASK_PARTIES), links)
     await session.flush()
     return (
-        tuple(added),
+        tuple(task.code for task in added),
         tuple(updated),
         tuple(unchanged),
         tuple(row.code for row in gone),
         tuple(windows_changed),
     )
+
+
+def _window_values(window: Window, ongoing: bool) -> dict[str, object]:
+    return {
+        "start": window.start,
+        "end": window.end,
+        "label": window.label,
+        "active": True,
+        "ongoing": ongoing,
+    }
 
 
 async def _windows_by_task(
@@ -429,19 +482,38 @@ async def set_task_windows(
     return changed
 
 
-async def _parties_by_task(
-    session: AsyncSession, task_ids: list[int]
-) -> dict[int, tuple[str, ...]]:
+async def _plan_windows(session: AsyncSession, plan_id: str) -> dict[int, dict[int, WindowRow]]:
+    """Every stored window of the plan's tasks, in one query (no list of ids to bind)."""
+    found: dict[int, dict[int, WindowRow]] = defaultdict(dict)
+    for window in await session.scalars(
+        select(WindowRow)
+        .join(TaskRow, TaskRow.id == WindowRow.task_id)
+        .where(TaskRow.plan_id == plan_id)
+    ):
+        found[window.task_id][window.seq] = window
+    return found
+
+
+async def _plan_task_parties(session: AsyncSession, plan_id: str) -> dict[int, tuple[str, ...]]:
     found: dict[int, list[str]] = defaultdict(list)
-    if task_ids:
-        rows = await session.execute(
-            select(TaskPartyRow.task_id, TaskPartyRow.party_name)
-            .where(TaskPartyRow.task_id.in_(task_ids))
-            .order_by(TaskPartyRow.task_id, TaskPartyRow.position)
-        )
-        for task_id, name in rows:
-            found[task_id].append(name)
+    rows = await session.execute(
+        select(TaskPartyRow.task_id, TaskPartyRow.party_name)
+        .join(TaskRow, TaskRow.id == TaskPartyRow.task_id)
+        .where(TaskRow.plan_id == plan_id)
+        .order_by(TaskPartyRow.task_id, TaskPartyRow.position)
+    )
+    for task_id, name in rows:
+        found[task_id].append(name)
     return {task_id: tuple(names) for task_id, names in found.items()}
+
+
+_CHUNK = 5000
+"""Ids bound in one statement: far below SQLite's and asyncpg's 32,767 parameters."""
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
 
 
 def sync_windows(
@@ -453,13 +525,7 @@ def sync_windows(
     """Windows keep their (task, seq) identity, so assignments and confirmations survive edits."""
     changed = False
     for seq, (window, ongoing) in enumerate(windows):
-        values = {
-            "start": window.start,
-            "end": window.end,
-            "label": window.label,
-            "active": True,
-            "ongoing": ongoing,
-        }
+        values = _window_values(window, ongoing)
         stored = existing.pop(seq, None)
         if stored is None:
             session.add(WindowRow(task_id=row.id, seq=seq, **values))
@@ -514,22 +580,20 @@ async def stage_assignments(session: AsyncSession, plan_id: str, now: datetime) 
         return units
 
     task_units: dict[int, set[int]] = defaultdict(set)
-    task_parties = await session.execute(
-        select(TaskPartyRow.task_id, TaskPartyRow.party_name).where(
-            TaskPartyRow.task_id.in_(assignable)
-        )
-    )
-    for task_id, party_name in task_parties:
-        task_units[task_id] |= units_for(party_name)
+    for task_id, names in (await _plan_task_parties(session, plan_id)).items():
+        if task_id in assignable:
+            for name in names:
+                task_units[task_id] |= units_for(name)
 
     windows = await session.execute(
-        select(WindowRow.id, WindowRow.task_id).where(
-            WindowRow.task_id.in_(assignable), WindowRow.active
-        )
+        select(WindowRow.id, WindowRow.task_id)
+        .join(TaskRow, TaskRow.id == WindowRow.task_id)
+        .where(TaskRow.plan_id == plan_id, WindowRow.active)
     )
     wanted = {
         (window_id, unit_id)
         for window_id, task_id in windows
+        if task_id in assignable
         for unit_id in task_units.get(task_id, ())
     }
 
@@ -551,10 +615,69 @@ async def stage_assignments(session: AsyncSession, plan_id: str, now: datetime) 
             retire.append(assignment_id)
         elif not active and key in wanted:
             revive.append(assignment_id)
-    new = sorted(wanted - known)
-    if new:
+    new = wanted - known
+    await _insert_assignments(session, new, now)
+    for ids, active in ((retire, False), (revive, True)):
+        for chunk in _chunks(ids):
+            await session.execute(
+                update(AssignmentRow)
+                .where(AssignmentRow.id.in_(chunk))
+                .values(active=active, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    await session.flush()
+    return AssignmentSync(len(new), len(retire), len(revive))
+
+
+_CROSS_MIN = 1000
+"""Below this many assignments a window set and a unit set are inserted row by row."""
+
+
+async def _insert_assignments(
+    session: AsyncSession, pairs: set[tuple[int, int]], now: datetime
+) -> None:
+    """Insert (window, unit) assignments, the bulk of them as `INSERT … SELECT` cross joins.
+
+    A measure for «ОО» is one assignment per school: windows that go to the same set of units
+    are inserted with one statement per chunk instead of one parameter set per row (900 schools
+    × 1,000 such measures is 900,000 rows, too many to send one by one).
+    """
+    by_window: dict[int, set[int]] = defaultdict(set)
+    for window_id, unit_id in pairs:
+        by_window[window_id].add(unit_id)
+    groups: dict[frozenset[int], list[int]] = defaultdict(list)
+    for window_id, units in by_window.items():
+        groups[frozenset(units)].append(window_id)
+    table = _ASSIGNMENTS
+    single: list[tuple[int, int]] = []
+    for unit_set, window_ids in groups.items():
+        if len(unit_set) * len(window_ids) < _CROSS_MIN:
+            single.extend((window_id, unit_id) for window_id in window_ids for unit_id in unit_set)
+            continue
+        for windows in _chunks(sorted(window_ids)):
+            for unit_ids in _chunks(sorted(unit_set)):
+                rows = (
+                    select(
+                        WindowRow.id,
+                        UnitRow.id,
+                        literal(AssignmentStatus.OPEN, table.c.status.type),
+                        literal(True, table.c.active.type),
+                        literal(now, table.c.updated_at.type),
+                    )
+                    .select_from(WindowRow)
+                    .join(UnitRow, true())  # the cross join is the point
+                    .where(WindowRow.id.in_(windows), UnitRow.id.in_(unit_ids))
+                    .order_by(WindowRow.id, UnitRow.id)
+                )
+                await session.execute(
+                    insert(table).from_select(
+                        ["window_id", "unit_id", "status", "active", "updated_at"], rows
+                    )
+                )
+    if single:
+        # Core, not ORM: the rows are never loaded as objects, so no per-row bookkeeping.
         await session.execute(
-            insert(AssignmentRow),
+            insert(table),
             [
                 {
                     "window_id": window_id,
@@ -563,15 +686,6 @@ async def stage_assignments(session: AsyncSession, plan_id: str, now: datetime) 
                     "active": True,
                     "updated_at": now,
                 }
-                for window_id, unit_id in new
+                for window_id, unit_id in sorted(single)
             ],
         )
-    for ids, active in ((retire, False), (revive, True)):
-        if ids:
-            await session.execute(
-                update(AssignmentRow)
-                .where(AssignmentRow.id.in_(ids))
-                .values(active=active, updated_at=now)
-            )
-    await session.flush()
-    return AssignmentSync(len(new), len(retire), len(revive))

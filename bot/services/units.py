@@ -1,5 +1,7 @@
 """Units: who reports for themselves; schools and districts are registered under a category."""
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.plan.parties import PartyKind, normalize_name
 from bot.services._common import unit_info, unit_infos
-from bot.services.errors import Conflict, InvalidInput, NotFound
+from bot.services.errors import Conflict, DuplicateUnit, InvalidInput, NotFound
 from bot.services.plans import stage_assignments
 from bot.services.reminders import stage_reminders
 from bot.services.types import UnitInfo, UnitKind
@@ -48,8 +50,21 @@ class UnitsLoadReport:
     unchanged: tuple[str, ...]
 
 
+_NUMBER_SIGN_RE = re.compile(r"№\s*")
+
+
+def unit_key(name: str) -> str:
+    """What two names of one unit share: case, ё, spacing and «№3» / «№ 3» do not count."""
+    return _NUMBER_SIGN_RE.sub("№ ", normalize_name(name))
+
+
 def _clean_name(name: str) -> str:
-    cleaned = " ".join(name.split())
+    # Control and format characters (NUL, bells, bidi overrides) only ever arrive by accident or
+    # malice: they are dropped, and line breaks and tabs become single spaces.
+    visible = "".join(
+        char for char in name if char.isspace() or unicodedata.category(char)[0] != "C"
+    )
+    cleaned = " ".join(visible.split())
     if not cleaned:
         raise InvalidInput("a unit needs a name")
     if len(cleaned) > NAME_LENGTH:
@@ -83,7 +98,7 @@ async def _registration_party(session: AsyncSession, plan_id: str, written: str)
 
 async def _units_by_key(session: AsyncSession, plan_id: str) -> dict[str, UnitRow]:
     units = await session.scalars(select(UnitRow).where(UnitRow.plan_id == plan_id))
-    return {normalize_name(unit.name): unit for unit in units}
+    return {unit_key(unit.name): unit for unit in units}
 
 
 async def add_unit(
@@ -93,8 +108,9 @@ async def add_unit(
     await _require_plan(session, plan_id)
     party = await _registration_party(session, plan_id, party_name)
     name = _clean_name(name)
-    if normalize_name(name) in await _units_by_key(session, plan_id):
-        raise Conflict(f'plan {plan_id} already has a unit "{name}"')
+    existing = (await _units_by_key(session, plan_id)).get(unit_key(name))
+    if existing is not None:
+        raise DuplicateUnit(plan_id, name, existing.name)
     unit = UnitRow(
         plan_id=plan_id,
         name=name,
@@ -119,7 +135,7 @@ async def get_unit(session: AsyncSession, unit_id: int) -> UnitInfo:
 
 async def find_unit(session: AsyncSession, plan_id: str, name: str) -> UnitInfo:
     """A unit by name as a person would type it (case, ё and spacing do not matter)."""
-    unit = (await _units_by_key(session, plan_id)).get(normalize_name(name))
+    unit = (await _units_by_key(session, plan_id)).get(unit_key(name))
     if unit is None:
         raise NotFound(f'plan {plan_id} has no unit "{name}"')
     return await unit_info(session, unit.id)
@@ -166,18 +182,22 @@ async def load_units_file(
     linked_to: set[tuple[int, str]] = {(unit_id, party) for unit_id, party in links}
     # Check every entry before writing any, so a bad file changes nothing.
     entries: list[tuple[str, list[str]]] = []
+    written: dict[str, str] = {}
     for entry in doc.units:
         name = _clean_name(entry.name)
         parties = [await _registration_party(session, plan_id, p) for p in entry.parties]
-        unit = known.get(normalize_name(name))
+        unit = known.get(unit_key(name))
         if unit is not None and unit.party_name is not None:
             raise Conflict(f'{path}: "{name}" is a party of plan {plan_id}, not a registered unit')
+        spelled = written.setdefault(unit_key(name), unit.name if unit is not None else name)
+        if spelled != name:
+            raise Conflict(f"{path}: {DuplicateUnit(plan_id, name, spelled)}")
         entries.append((name, parties))
     added: list[str] = []
     linked: list[str] = []
     unchanged: list[str] = []
     for name, parties in entries:
-        unit = known.get(normalize_name(name))
+        unit = known.get(unit_key(name))
         if unit is None:
             unit = UnitRow(
                 plan_id=plan_id,
@@ -189,7 +209,7 @@ async def load_units_file(
             )
             session.add(unit)
             await session.flush()
-            known[normalize_name(name)] = unit
+            known[unit_key(name)] = unit
             added.append(name)
         new_links = {party for party in parties if (unit.id, party) not in linked_to}
         for party in sorted(new_links):
