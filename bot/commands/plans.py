@@ -163,8 +163,17 @@ def run_terms(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         for name, value in (("rule", parsed.rule), ("event", parsed.event)):
             if value is not None:
                 print(f"  {name}: {value}", file=out)
+        if parsed.offset is not None:
+            off = parsed.offset
+            span = "within" if off.span else "at"
+            clock = f" at {off.clock:%H:%M}" if off.clock is not None else ""
+            print(
+                f"  offset: {span} {off.amount} {off.unit} {off.direction}{clock}"
+                f" «{parsed.event_text or ''}»",
+                file=out,
+            )
         if parsed.offset_days is not None:
-            print(f"  offset: {parsed.offset_days:+d} days", file=out)
+            print(f"  offset_days: {parsed.offset_days:+d}", file=out)
         for warning in parsed.warnings:
             print(f"  warning: {warning}", file=out)
         out.flush()
