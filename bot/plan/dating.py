@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.plan.exam_calendar import is_exam_period_term
 from bot.reminders.calendar import WorkingCalendar
@@ -49,13 +49,12 @@ class PlanDates:
 
 
 def _offset_parts(term: ParsedTerm) -> tuple[int, str, bool] | None:
-    """(signed amount, unit, span) of the term's offset, from the parser's `Offset` when it has
-    one, else from `offset_days` (calendar days)."""
-    offset: Any = getattr(term, "offset", None)
+    """(signed amount, unit, span) of the term's offset: the parser's `Offset` when it gives
+    one (working days, months …), else `offset_days` (calendar days)."""
+    offset = term.offset
     if offset is not None:
-        sign = -1 if str(getattr(offset, "direction", "after")) == "before" else 1
-        unit = str(getattr(offset.unit, "value", offset.unit))
-        return sign * int(offset.amount), unit, bool(getattr(offset, "span", False))
+        sign = -1 if offset.direction == "before" else 1
+        return sign * offset.amount, str(offset.unit), offset.span
     if term.offset_days is None:
         return None
     return term.offset_days, "days", term.offset_days > 0

@@ -117,3 +117,21 @@ def test_the_plans_own_date_and_setdate_win_over_the_calendar() -> None:
     assert found[0][0].end in (date(2024, 4, 22), date(2024, 4, 23))
     admin = dated_windows(term, (), PlanDates(SY, calendar.events()), date(2024, 3, 1), DAYS)
     assert admin == ((Window(None, date(2024, 3, 1)), False),)
+
+
+def test_three_working_days_after_the_results_are_dated_from_the_calendar() -> None:
+    calendar = load_calendar("gia-2024")
+    announced = calendar.events()["results"][0]
+    assert announced == date(2024, 6, 5)  # the first main-period ЕГЭ (23.05) by the Порядок
+    term = parse_term("в течение трёх рабочих дней после объявления результатов", SY)
+    assert term.kind is TermKind.RELATIVE and term.event == "results"
+    windows = dated_windows(term, (), PlanDates(SY, calendar.events()), None, DAYS)
+    # Wednesday 05.06 → Thursday, Friday, Monday: 10.06 (not 08.06, three calendar days)
+    assert windows == ((Window(date(2024, 6, 5), date(2024, 6, 10)), False),)
+
+
+def test_working_days_skip_holidays_after_an_event() -> None:
+    term = parse_term("в течение трёх рабочих дней после объявления результатов", SY)
+    found = event_window(term, {"results": (date(2024, 6, 10),)}, DAYS)
+    # 11.06, (12.06 Russia Day), 13.06, 14.06
+    assert found == Window(date(2024, 6, 10), date(2024, 6, 14))

@@ -3,14 +3,20 @@ no reminder before the order's date (check and preview, and the windows the bot 
 
 import argparse
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import load_data
+from bot.clock import FrozenClock
 from bot.commands.plans import run_check, run_preview
+from bot.config import Settings
 from bot.plan.dating import plan_dates
 from bot.plan.loader import LoadResult, load_plan, load_plan_text
 from bot.services.plans import task_windows
 from bot.terms import Window
+from storage.engine import session_factory
 
 FILE = "plans/sense.yaml"
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,3 +220,31 @@ def test_seed_plans_name_their_source_by_file_name_only() -> None:
         first = path.read_text(encoding="utf-8").splitlines()[:2]
         assert "/work" not in " ".join(first)
         assert "../shared/seeds/" in " ".join(first)
+
+
+async def test_admins_hear_of_warnings_once_per_change(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    path = tmp_path / "sense.yaml"
+    path.write_text(PLAN.format(extra=""), encoding="utf-8")
+    settings = Settings(
+        bot_token="123456:" + "A" * 35,
+        database_url="sqlite+aiosqlite://",
+        plan_paths=[str(path)],
+        units_paths=[],
+        _env_file=None,
+    )
+    clock = FrozenClock(datetime(2023, 10, 9, 0, 0, tzinfo=UTC))
+    first = await load_data(settings, session_factory(engine), clock)
+    assert any("[stale-year]" in p and "4.1/1" in p for p in first.problems)
+    assert any("[merged-cells]" in p for p in first.problems)
+    again = await load_data(settings, session_factory(engine), clock)
+    assert again.problems == []  # unchanged plan: not repeated on every start
+    accepted = (
+        "accepted_warnings:\n"
+        '  - {warning: stale-year, measure: "4.1/1", reason: сведения 2022/23 года}\n'
+    )
+    path.write_text(PLAN.format(extra=accepted).replace("Внесение", "Ввод"), encoding="utf-8")
+    edited = await load_data(settings, session_factory(engine), clock)
+    assert edited.problems, "an edited plan reports its open warnings again"
+    assert not any("[stale-year" in p for p in edited.problems)
