@@ -203,11 +203,12 @@ def results_day(exam_day: date, mandatory: bool, days: WorkingCalendar) -> date:
     return days.add_working_days(checked, GEK_WORKING_DAYS + ANNOUNCE_WORKING_DAYS)
 
 
+# «весь период подготовки и проведения ГИА» includes the preparation: that stays the school year
 _EXAM_PERIOD_RE = re.compile(
     r"(?:весь|в\s+течение\s+(?:всего\s+)?|на\s+протяжении\s+(?:всего\s+)?|в)\s*период[а-я]*"
-    r"\s+(?:подготовки\s+и\s+)?(?:проведения|сдачи)\s+(?:гиа|егэ|огэ|гвэ|экзамен)"
-    r"|(?:во\s+время|в\s+ходе|в\s+дни|в\s+период)\s+(?:подготовки\s+и\s+)?"
-    r"(?:проведения|сдачи)\s+(?:гиа|егэ|огэ|гвэ|экзамен)",
+    r"\s+(?:(?:проведения|сдачи)\s+)?(?:гиа|егэ|огэ|гвэ|экзамен)"
+    r"|(?:во\s+время|в\s+ходе|в\s+дни|в\s+течение|на\s+протяжении)\s+(?:проведения|сдачи)"
+    r"\s+(?:гиа|егэ|огэ|гвэ|экзамен)",
     re.IGNORECASE,
 )
 

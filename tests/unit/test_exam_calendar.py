@@ -81,6 +81,10 @@ def test_unknown_or_broken_calendar_is_a_clear_error(tmp_path: Path) -> None:
         ("Весь период проведения ГИА", True),
         ("во время проведения ГИА", True),
         ("в период проведения ЕГЭ", True),
+        ("Весь период ГИА", True),
+        ("В течение всего периода ГИА", True),
+        ("в течение проведения ГИА–11", True),
+        ("Весь период подготовки и проведения ГИА", False),  # the preparation: the school year
         ("в течение учебного года", False),
         ("Весь период", False),
     ],
