@@ -115,6 +115,14 @@ async def load_data(
             await session.commit()
             await schedule_reminders(session, synced.plan_id, clock.now())
         report.synced.append(synced)
+        # Warnings go to the admins with the load that brought them: once per change of the
+        # plan (a new or edited file), not on every start; accepted ones not at all.
+        if synced.changed and result.open_warnings:
+            report.problems.append(
+                f"{path}: {len(result.open_warnings)} warnings "
+                "(accept one with accepted_warnings: in the plan)"
+            )
+            report.problems.extend(str(warning) for warning in result.open_warnings)
         chosen = settings.hotline_plan in (None, result.plan.id)
         if chosen and result.plan.hotline and not report.hotline_facts:
             report.hotline_facts = dict(result.plan.hotline)

@@ -21,15 +21,19 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 from functools import lru_cache
+from typing import Literal
 
 __all__ = [
+    "Offset",
+    "OffsetUnit",
     "ParsedTerm",
     "SchoolYear",
     "TermKind",
     "Window",
+    "offset_to_json",
     "parse_term",
     "term_to_json",
 ]
@@ -108,6 +112,46 @@ class Window:
             raise ValueError(f"window starts after it ends: {self.start} > {self.end}")
 
 
+class OffsetUnit(StrEnum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
+    WORKING_DAYS = "working_days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+
+
+@dataclass(frozen=True, slots=True)
+class Offset:
+    """Where a relative term lies against its event.
+
+    ``span`` tells a window from the event to the offset («в течение 3 рабочих дней
+    после …») from a single deadline or point («за 10 дней до …»).
+    """
+
+    amount: int
+    unit: OffsetUnit
+    direction: Literal["before", "after"]
+    span: bool
+    clock: time | None = None
+
+    def __post_init__(self) -> None:
+        if self.amount < 0:
+            raise ValueError(f"offset amount must not be negative: {self.amount}")
+
+
+def offset_to_json(offset: Offset | None) -> dict[str, object] | None:
+    if offset is None:
+        return None
+    return {
+        "amount": offset.amount,
+        "unit": str(offset.unit),
+        "direction": offset.direction,
+        "span": offset.span,
+        "clock": offset.clock.strftime("%H:%M") if offset.clock is not None else None,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedTerm:
     text: str
@@ -118,6 +162,8 @@ class ParsedTerm:
     offset_days: int | None
     qualifiers: tuple[str, ...]
     warnings: tuple[str, ...]
+    offset: Offset | None = None
+    event_text: str | None = None  # the event's words as written («получения протокола»)
 
 
 def term_to_json(term: ParsedTerm) -> dict[str, object]:
@@ -136,6 +182,8 @@ def term_to_json(term: ParsedTerm) -> dict[str, object]:
         "offset_days": term.offset_days,
         "qualifiers": list(term.qualifiers),
         "warnings": list(term.warnings),
+        "offset": offset_to_json(term.offset),
+        "event_text": term.event_text,
     }
 
 
@@ -300,6 +348,8 @@ class _Marker:
     byday: tuple[str, ...] = ()
     event: str | None = None
     offset: int | None = None
+    rel: Offset | None = None
+    event_text: str | None = None
     warnings: list[str] = field(default_factory=list)
     group: int = -1
     claimed: bool = False
@@ -342,6 +392,7 @@ _EVENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("essay", r"сочинени|изложени|\bис\b"),
         ("interview", r"собеседовани"),
         ("appeal", r"апелляц"),
+        ("protocol", r"протокол"),
         ("exam", r"экзамен|\bгиа\b|\bегэ\b|\bогэ\b|\bгвэ\b|аттестац"),
         ("vpr", r"\bвпр\b|проверочн"),
         ("meeting", r"совещани|заседани|собрани|конференци|семинар|педсовет"),
@@ -394,9 +445,33 @@ class _Ctx:
 _RuleBuilder = Callable[[re.Match[str], _Ctx], "_Marker | None"]
 
 
-def _relative(m: re.Match[str], ctx: _Ctx, offset: int, event: str) -> _Marker:
-    marker = _Marker(TermKind.RELATIVE, m.start(), m.end(), event=event, offset=offset)
-    if m.groupdict().get("work"):
+def _offset_unit(word: str, working: bool) -> OffsetUnit:
+    if word.startswith("недел"):
+        return OffsetUnit.WEEKS
+    if word.startswith(("месяц", "месяч")):
+        return OffsetUnit.MONTHS
+    return OffsetUnit.WORKING_DAYS if working else OffsetUnit.DAYS
+
+
+def _event_words(m: re.Match[str], ctx: _Ctx, group: str = "ev") -> str | None:
+    """The event as written: the normalised text has the same offsets as the clean one."""
+    if m.groupdict().get(group) is None:
+        return None
+    return ctx.clean[m.start(group) : m.end(group)]
+
+
+def _relative(m: re.Match[str], ctx: _Ctx, offset: int, event: str, rel: Offset) -> _Marker:
+    marker = _Marker(
+        TermKind.RELATIVE,
+        m.start(),
+        m.end(),
+        event=event,
+        offset=offset,
+        rel=rel,
+        event_text=_event_words(m, ctx),
+    )
+    if rel.unit is OffsetUnit.WORKING_DAYS:
+        # offset_days (what dates the reminders without a calendar) counts them as days
         marker.warnings.append(
             f'working days in "{ctx.clean[m.start() : m.end()]}" approximated as calendar days'
         )
@@ -404,23 +479,38 @@ def _relative(m: re.Match[str], ctx: _Ctx, offset: int, event: str) -> _Marker:
 
 
 def _b_before(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
-    days = round(_number(m["n"]) * _unit_days(m["unit"]))
-    return _relative(m, ctx, -days, _event_slug(m["ev"]))
+    amount = _number(m["n"])
+    unit = _offset_unit(m["unit"], bool(m["work"]))
+    days = round(amount * _unit_days(m["unit"]))
+    rel = Offset(round(amount), unit, "before", span=False)
+    return _relative(m, ctx, -days, _event_slug(m["ev"]), rel)
 
 
 def _b_after(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
     count = m["n"] if m["n"] is not None else m.groupdict().get("nw")
-    days = round(_number(count) * _unit_days(m["unit"]))
-    sign = -1 if m["dir"] == "до" else 1
-    return _relative(m, ctx, sign * days, _event_slug(m["ev"]))
+    amount = _number(count)
+    days = round(amount * _unit_days(m["unit"]))
+    before = m["dir"] == "до"
+    # «в течение …», «в N-дневный срок» give a window; «не позднее чем через …» a deadline
+    head = m[0][: m.start("unit") - m.start()]
+    span = ("течение" in head or "срок" in m[0]) and not re.search(r"поздн|позже", head)
+    rel = Offset(
+        round(amount),
+        _offset_unit(m["unit"], bool(m.groupdict().get("work"))),
+        "before" if before else "after",
+        span=span,
+    )
+    return _relative(m, ctx, -days if before else days, _event_slug(m["ev"]), rel)
 
 
 def _b_day_of(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
-    return _relative(m, ctx, 0, _event_slug(m["ev"]))
+    rel = Offset(0, OffsetUnit.DAYS, "after", span=False)
+    return _relative(m, ctx, 0, _event_slug(m["ev"]), rel)
 
 
 def _b_eve(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
-    return _relative(m, ctx, -1, _event_slug(m["ev"] or "экзамен"))
+    rel = Offset(1, OffsetUnit.DAYS, "before", span=False)
+    return _relative(m, ctx, -1, _event_slug(m["ev"] or "экзамен"), rel)
 
 
 def _b_following(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
@@ -428,11 +518,13 @@ def _b_following(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
     # «по итогам ГИА» is about the outcome of the exam, not the exam itself
     if re.match(r"по\s", m["how"]) and slug in ("exam", "event"):
         slug = "results"
-    return _relative(m, ctx, 0, slug)
+    rel = Offset(0, OffsetUnit.DAYS, "after", span=False)
+    return _relative(m, ctx, 0, slug, rel)
 
 
 def _b_until_event(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
-    return _relative(m, ctx, 0, _event_slug(m["ev"]))
+    rel = Offset(0, OffsetUnit.DAYS, "before", span=False)
+    return _relative(m, ctx, 0, _event_slug(m["ev"]), rel)
 
 
 def _ongoing(claim: str) -> _RuleBuilder:
@@ -1770,6 +1862,8 @@ def _parse(text: str, plan: SchoolYear) -> ParsedTerm:
         offset_days=relative.offset if relative is not None else None,
         qualifiers=tuple(grammar.qualifiers),
         warnings=tuple(dict.fromkeys(warnings)),
+        offset=relative.rel if relative is not None else None,
+        event_text=relative.event_text if relative is not None else None,
     )
 
 

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
 
+from bot.plan.dating import dated_windows, plan_dates
 from bot.plan.loader import LoadResult, load_plan
 from bot.plan.model import Diagnostic, Measure, Plan, Task
 from bot.reminders.calendar import WorkingCalendar
@@ -15,9 +16,7 @@ from bot.reminders.policy import (
     ReminderKind,
     ReminderSettings,
     due_reminders,
-    ongoing_windows,
     status_checks,
-    windows_for_task,
 )
 from bot.resources import data_dir
 from bot.terms import SchoolYear, Window, parse_term, term_to_json
@@ -95,6 +94,8 @@ def _task_json(task: Task) -> dict[str, Any]:
 def _diagnostic_json(diagnostic: Diagnostic, *, with_file: bool) -> dict[str, Any]:
     data: dict[str, Any] = {"file": diagnostic.file} if with_file else {}
     data.update(line=diagnostic.line, code=diagnostic.code, message=diagnostic.message)
+    if diagnostic.kind is not None:
+        data.update(kind=diagnostic.kind, accepted=diagnostic.accepted)
     return data
 
 
@@ -143,7 +144,9 @@ def _print_check(result: LoadResult, out: TextIO) -> None:
     for diagnostic in result.errors:
         print(f"  error: {diagnostic}", file=out)
     if result.warnings:
-        print(f"  warnings ({len(result.warnings)}):", file=out)
+        accepted = len(result.warnings) - len(result.open_warnings)
+        note = f", {accepted} accepted" if accepted else ""
+        print(f"  warnings ({len(result.warnings)}{note}):", file=out)
         for diagnostic in result.warnings:
             print(f"  warning: {diagnostic}", file=out)
 
@@ -175,8 +178,17 @@ def run_terms(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         for name, value in (("rule", parsed.rule), ("event", parsed.event)):
             if value is not None:
                 print(f"  {name}: {value}", file=out)
+        if parsed.offset is not None:
+            off = parsed.offset
+            span = "within" if off.span else "at"
+            clock = f" at {off.clock:%H:%M}" if off.clock is not None else ""
+            print(
+                f"  offset: {span} {off.amount} {off.unit} {off.direction}{clock}"
+                f" «{parsed.event_text or ''}»",
+                file=out,
+            )
         if parsed.offset_days is not None:
-            print(f"  offset: {parsed.offset_days:+d} days", file=out)
+            print(f"  offset_days: {parsed.offset_days:+d}", file=out)
         for warning in parsed.warnings:
             print(f"  warning: {warning}", file=out)
         out.flush()
@@ -213,12 +225,15 @@ def run_preview(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         lambda: defaultdict(list)
     )
     undated = 0
+    dates = plan_dates(plan)
     for task in plan.tasks():
         if isinstance(task, Measure) and task.items:
             continue  # a measure with sub-items is reminded through its items
         explicit = task.windows if task.windows_overridden else ()
-        windows = windows_for_task(task.term, explicit, plan.school_year, plan.events, None)
-        ongoing = ongoing_windows(task.term, explicit, plan.school_year)
+        # the same windows the bot stores (calendar dates, nothing before the order's date)
+        both = dated_windows(task.term, explicit, dates, None, calendar)
+        windows = tuple(w for w, is_ongoing in both if not is_ongoing)
+        ongoing = tuple(w for w, is_ongoing in both if is_ongoing)
         undated += not windows and not ongoing
         reminders = [
             reminder

@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.plan.control import ControlSettings
+from bot.plan.exam_calendar import CALENDAR_DIR, CalendarError, ExamCalendar, load_calendar
 from bot.plan.model import (
     Coordinator,
     Diagnostic,
@@ -25,7 +26,7 @@ from bot.plan.model import (
 )
 from bot.plan.parties import DuplicatePartyError, PartyDirectory, normalize_name
 from bot.plan.safe_yaml import MAX_PLAN_BYTES, BoundedLoader, check_expansion, distinct_nodes
-from bot.plan.schema import MeasureDoc, PlanDoc, SectionDoc, WindowDoc
+from bot.plan.schema import ItemDoc, MeasureDoc, PlanDoc, SectionDoc, WindowDoc
 from bot.reminders.policy import DEFAULT_SETTINGS, ReminderSettings
 from bot.terms import ParsedTerm, SchoolYear, Window, parse_term
 
@@ -45,6 +46,11 @@ class LoadResult:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def open_warnings(self) -> list[Diagnostic]:
+        """The warnings the plan does not accept: what admins are told of."""
+        return [d for d in self.warnings if not d.accepted]
 
 
 class _Nodes:
@@ -100,8 +106,12 @@ class _Builder:
         nodes: _Nodes,
         directory: PartyDirectory,
         reminder_defaults: ReminderSettings = DEFAULT_SETTINGS,
+        *,
+        calendar: ExamCalendar | None = None,
     ) -> None:
         self.file = file
+        self.calendar = calendar
+        self.calendar_events = calendar.events() if calendar is not None else {}
         self.doc = doc
         self.nodes = nodes
         self.directory = directory
@@ -119,13 +129,13 @@ class _Builder:
             Diagnostic(self.file, self.nodes.line(path), code, message, Severity.ERROR)
         )
 
-    def warn(self, path: Path_, code: str | None, message: str) -> None:
+    def warn(self, path: Path_, code: str | None, message: str, kind: str | None = None) -> None:
         # The same misspelling in a parties list and in the responsible text is one finding.
         if (code, message) in self._warned:
             return
         self._warned.add((code, message))
         self.diagnostics.append(
-            Diagnostic(self.file, self.nodes.line(path), code, message, Severity.WARNING)
+            Diagnostic(self.file, self.nodes.line(path), code, message, Severity.WARNING, kind)
         )
 
     def build(self) -> Plan:
@@ -162,6 +172,8 @@ class _Builder:
                 coordinators=tuple((c.party, c.role) for c in coordinators),
             ),
             events=events,
+            calendar_id=self.doc.calendar,
+            exam_periods=self.calendar.exam_periods() if self.calendar is not None else (),
             hotline=MappingProxyType(
                 {
                     key: "; ".join(value) if isinstance(value, list) else value
@@ -193,8 +205,10 @@ class _Builder:
                 self.warn(
                     ("events", slug), None, f'event "{slug}" is declared but no term uses it'
                 )
+        # the plan's own dates win over its calendar's, slug by slug
+        merged = {**self.calendar_events, **self.doc.events}
         return MappingProxyType(
-            {slug: tuple(sorted(set(dates))) for slug, dates in self.doc.events.items()}
+            {slug: tuple(sorted(set(dates))) for slug, dates in merged.items()}
         )
 
     def _section(self, doc: SectionDoc, path: Path_, top: SectionDoc | None) -> Section:
@@ -253,8 +267,10 @@ class _Builder:
         items = tuple(
             item
             for i, item_doc in enumerate(doc.items)
-            if (item := self._item(item_doc, (*path, "items", i), i + 1, stub)) is not None
+            if (item := self._item(item_doc, (*path, "items", i), i + 1, stub, doc.items))
+            is not None
         )
+        self._check_merged_cells(doc, path, term)
         measure = Measure(**{**_fields(stub), "items": items})
         self.measures.append(measure)
         codes = [code]
@@ -262,10 +278,21 @@ class _Builder:
             codes.extend(self._measure(child, (*path, "measures", i), top, measure))
         return codes
 
-    def _item(self, doc: Any, path: Path_, number: int, measure: Measure) -> Item | None:
+    def _item(
+        self,
+        doc: ItemDoc,
+        path: Path_,
+        number: int,
+        measure: Measure,
+        siblings: Sequence[ItemDoc] = (),
+    ) -> Item | None:
         code = doc.code or f"{measure.code}/{number}"
         if not self._claim_code(code, path):
             return None
+        if doc.term_of is not None:
+            shared = self._shared_term(doc.term_of, number, siblings, path, code)
+            if shared is not None:
+                doc = doc.model_copy(update={"term": shared.term, "windows": shared.windows})
         if doc.responsible is None and doc.parties is None:
             responsible, parties = measure.responsible, measure.parties
         else:
@@ -292,6 +319,23 @@ class _Builder:
             measure_code=measure.code,
         )
 
+    def _shared_term(
+        self, target: int, number: int, siblings: Sequence[ItemDoc], path: Path_, code: str
+    ) -> ItemDoc | None:
+        source = siblings[target - 1] if target <= len(siblings) else None
+        if source is None or target == number or source.term_of is not None:
+            self.error(
+                (*path, "term_of"),
+                code,
+                f"term_of: {target} must name another sub-item of this measure that has its "
+                "own term",
+            )
+            return None
+        if source.term is None and source.windows is None:
+            self.error((*path, "term_of"), code, f"term_of: sub-item {target} has no term")
+            return None
+        return source
+
     def _term(
         self, text: str | None, explicit: Sequence[WindowDoc] | None, path: Path_, code: str
     ) -> tuple[ParsedTerm | None, tuple[Window, ...], bool]:
@@ -304,15 +348,79 @@ class _Builder:
                 for warning in parsed.warnings:
                     self.warn((*path, "term"), code, warning)
                 self._check_event(parsed, path, code)
+                self._check_duplicates(parsed, path, code)
         if explicit is not None:
-            return parsed, tuple(Window(w.start, w.end) for w in explicit), True
-        return parsed, parsed.windows if parsed is not None else (), False
+            windows = tuple(Window(w.start, w.end) for w in explicit)
+            self._check_stale(windows, path, code)
+            return parsed, windows, True
+        # duplicates stay in `windows` (they must equal the term's to count as not overridden);
+        # the policy keeps each window once
+        windows = parsed.windows if parsed is not None else ()
+        self._check_stale(windows, path, code)
+        return parsed, windows, False
+
+    def _check_stale(self, windows: Sequence[Window], path: Path_, code: str) -> None:
+        """A window over before the order was signed is a typo for the next year, most often
+        («Ноябрь-2022 - август 2023 года» in an order of October 2023)."""
+        signed = self.doc.order.date
+        for window in windows:
+            if window.end >= signed:
+                continue
+            start = f"{window.start:%d.%m.%Y}–" if window.start is not None else "by "
+            proposed = _next_year(window)
+            then = f"{proposed.start:%d.%m.%Y}–" if proposed.start is not None else "by "
+            self.warn(
+                (*path, "term"),
+                code,
+                f"the window {start}{window.end:%d.%m.%Y} ends before the order of "
+                f"{signed:%d.%m.%Y}: a year too early? (meant {then}{proposed.end:%d.%m.%Y}?); "
+                "it gets no reminders",
+                "stale-year",
+            )
+
+    def _check_duplicates(self, parsed: ParsedTerm, path: Path_, code: str) -> None:
+        repeated = len(parsed.windows) - len(set(parsed.windows))
+        if repeated > 0:
+            self.warn(
+                (*path, "term"),
+                code,
+                f"the term gives the same window {repeated + 1 if repeated == 1 else repeated} "
+                "times; it is kept once",
+                "duplicate-windows",
+            )
+
+    def _check_merged_cells(self, doc: MeasureDoc, path: Path_, term: ParsedTerm | None) -> None:
+        """A merged table cell: sub-items and terms that do not pair one to one."""
+        if len(doc.items) < 2:
+            return
+        own = [i for i, item in enumerate(doc.items, 1) if item.term or item.windows]
+        shared = [i for i, item in enumerate(doc.items, 1) if item.term_of is not None]
+        bare = [i for i, item in enumerate(doc.items, 1) if i not in own and i not in shared]
+        if own and bare:
+            self.warn(
+                path,
+                doc.code,
+                f"{len(doc.items)} sub-items but {len(own) + len(shared)} terms: sub-items "
+                f"{', '.join(map(str, bare))} take the measure's term; if a table cell was "
+                "merged, say whose term they share (term_of: N) or give them their own",
+                "merged-cells",
+            )
+        elif (
+            not own and not shared and term is not None and 1 < len(term.windows) != len(doc.items)
+        ):
+            self.warn(
+                (*path, "term"),
+                doc.code,
+                f"the term has {len(term.windows)} parts for {len(doc.items)} sub-items: "
+                "give each sub-item its part (term: / term_of: N)",
+                "merged-cells",
+            )
 
     def _check_event(self, parsed: ParsedTerm, path: Path_, code: str) -> None:
         if parsed.event is None:
             return
         self._events_used.add(parsed.event)
-        if parsed.event not in self.doc.events:
+        if parsed.event not in self.doc.events and parsed.event not in self.calendar_events:
             self.warn(
                 (*path, "term"),
                 code,
@@ -385,6 +493,16 @@ class _Builder:
         elif listed is None:
             self.warn(path, code, "no responsible given")
         return tuple(names)
+
+
+def _next_year(window: Window) -> Window:
+    def later(day: date) -> date:
+        try:
+            return day.replace(year=day.year + 1)
+        except ValueError:  # 29 February
+            return day.replace(year=day.year + 1, day=28)
+
+    return Window(later(window.start) if window.start else None, later(window.end))
 
 
 def _misspelling(written: str, name: str) -> str:
@@ -471,7 +589,11 @@ def _clock_times(data: dict[str, Any], nodes: _Nodes) -> None:
 
 
 def load_plan_text(
-    text: str, file: str, *, reminder_defaults: ReminderSettings = DEFAULT_SETTINGS
+    text: str,
+    file: str,
+    *,
+    reminder_defaults: ReminderSettings = DEFAULT_SETTINGS,
+    calendar_dir: Path = CALENDAR_DIR,
 ) -> LoadResult:
     """Load a plan; `reminder_defaults` are what its `reminders:` settings are merged over."""
     result = LoadResult(file)
@@ -521,13 +643,52 @@ def load_plan_text(
             Diagnostic(file, nodes.line(("directory",)), None, str(exc), Severity.ERROR)
         )
         return result
-    builder = _Builder(file, doc, nodes, directory, reminder_defaults)
+    calendar = None
+    if doc.calendar is not None:
+        try:
+            calendar = load_calendar(doc.calendar, calendar_dir)
+        except CalendarError as exc:
+            result.diagnostics.append(
+                Diagnostic(file, nodes.line(("calendar",)), None, str(exc), Severity.ERROR)
+            )
+            return result
+    builder = _Builder(file, doc, nodes, directory, reminder_defaults, calendar=calendar)
     _check_groups(builder)
     plan = builder.build()
-    result.diagnostics.extend(builder.diagnostics)
+    result.diagnostics.extend(_accepted(builder, doc))
     if not result.errors:
         result.plan = plan
     return result
+
+
+def _accepted(builder: _Builder, doc: PlanDoc) -> list[Diagnostic]:
+    """Mark the warnings the plan accepts (`accepted_warnings:`); an acceptance that matches
+    nothing is itself a warning, so a stale one does not hide a future finding."""
+    wanted: dict[tuple[str | None, str | None], int] = {
+        (a.warning, a.measure): i for i, a in enumerate(doc.accepted_warnings)
+    }
+    used: set[int] = set()
+    diagnostics = []
+    for diagnostic in builder.diagnostics:
+        key = (diagnostic.kind, diagnostic.code)
+        matched = diagnostic.severity is Severity.WARNING and key in wanted
+        if matched:
+            used.add(wanted[key])
+        diagnostics.append(replace(diagnostic, accepted=True) if matched else diagnostic)
+    for i, accepted in enumerate(doc.accepted_warnings):
+        if i not in used:
+            subject = f" for measure {accepted.measure}" if accepted.measure else ""
+            diagnostics.append(
+                Diagnostic(
+                    builder.file,
+                    builder.nodes.line(("accepted_warnings", i)),
+                    accepted.measure,
+                    f'accepted warning "{accepted.warning}"{subject} matches no warning',
+                    Severity.WARNING,
+                    "accepted-unused",
+                )
+            )
+    return diagnostics
 
 
 def _check_groups(builder: _Builder) -> None:
@@ -545,7 +706,10 @@ def _check_groups(builder: _Builder) -> None:
 
 
 def load_plan(
-    path: Path | str, *, reminder_defaults: ReminderSettings = DEFAULT_SETTINGS
+    path: Path | str,
+    *,
+    reminder_defaults: ReminderSettings = DEFAULT_SETTINGS,
+    calendar_dir: Path = CALENDAR_DIR,
 ) -> LoadResult:
     file = str(path)
     try:
@@ -554,7 +718,9 @@ def load_plan(
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return LoadResult(file, None, [Diagnostic(file, None, None, str(exc), Severity.ERROR)])
-    return load_plan_text(text, file, reminder_defaults=reminder_defaults)
+    return load_plan_text(
+        text, file, reminder_defaults=reminder_defaults, calendar_dir=calendar_dir
+    )
 
 
 def _too_big(file: str) -> Diagnostic:

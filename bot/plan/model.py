@@ -26,11 +26,16 @@ class Diagnostic:
     code: str | None
     message: str
     severity: Severity
+    # a stable name of the kind of finding ("stale-year", "merged-cells" ...): with `code`, what
+    # a plan's `accepted_warnings:` matches
+    kind: str | None = None
+    accepted: bool = False
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         subject = f" measure {self.code}:" if self.code else ""
-        return f"{where}:{subject} {self.message}"
+        tag = f" [{self.kind}{', accepted' if self.accepted else ''}]" if self.kind else ""
+        return f"{where}:{subject} {self.message}{tag}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,9 @@ class Plan:
     control: ControlSettings = DEFAULT_CONTROL
     # event slug → its dates in order, for relative terms («за 1 месяц до начала экзамена»)
     events: Mapping[str, tuple[date, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # the federal exam calendar the plan names (`calendar:`) and its exam periods
+    calendar_id: str | None = None
+    exam_periods: tuple[Window, ...] = ()
     # the `hotline:` facts (phone, hours, addresses) as text, for the FAQ's placeholders
     hotline: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     _by_code: dict[str, Task] = field(default_factory=dict, repr=False, compare=False)

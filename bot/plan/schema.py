@@ -102,6 +102,8 @@ class ItemDoc(_Strict):
     code: str | None = None
     title: NonEmptyText
     term: str | None = None
+    # a merged table cell: this sub-item shares the term of sub-item number `term_of` (1-based)
+    term_of: Annotated[int, Field(ge=1)] | None = None
     windows: list[WindowDoc] | None = None
     responsible: str | None = None
     parties: list[NonEmptyText] | None = None
@@ -111,6 +113,12 @@ class ItemDoc(_Strict):
     @classmethod
     def _valid_code(cls, value: str | None) -> str | None:
         return value if value is None else _check_code(value)
+
+    @model_validator(mode="after")
+    def _one_term(self) -> "ItemDoc":
+        if self.term_of is not None and (self.term is not None or self.windows is not None):
+            raise ValueError("a sub-item gives either its own term (term/windows) or term_of")
+        return self
 
 
 class MeasureDoc(_Strict):
@@ -186,6 +194,16 @@ class ControlDoc(_Strict):
     weekly_digest: bool = True
 
 
+class AcceptedWarningDoc(_Strict):
+    """A warning the plan's author has looked at and accepts: it stops being sent to admins."""
+
+    warning: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]*$")]
+    measure: str | None = None
+    reason: NonEmptyText
+
+
+CALENDAR_ID_RE = r"^[a-z0-9][a-z0-9-]{1,63}$"
+
 EVENT_SLUG_RE = r"^[a-z][a-z0-9_]*$"
 EventSlug = Annotated[str, StringConstraints(pattern=EVENT_SLUG_RE)]
 
@@ -203,6 +221,9 @@ class PlanDoc(_Strict):
     timezone: str
     school_year: str
     source: str | None = None
+    # the federal exam calendar (data/calendar/<id>.yaml) event terms are dated from
+    calendar: Annotated[str, StringConstraints(pattern=CALENDAR_ID_RE)] | None = None
+    accepted_warnings: list[AcceptedWarningDoc] = Field(default_factory=list)
     coordinators: list[CoordinatorDoc] = Field(default_factory=list)
     directory: DirectoryDoc = Field(default_factory=DirectoryDoc)
     reminders: RemindersDoc = Field(default_factory=RemindersDoc)

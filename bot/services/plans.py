@@ -13,14 +13,11 @@ from sqlalchemy import Table, delete, insert, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.plan.control import ControlSettings
+from bot.plan.dating import PlanDates, dated_windows, dates_from_json, dates_json, plan_dates
 from bot.plan.model import Item, Measure, Plan, Task
 from bot.plan.parties import Party, PartyKind
-from bot.reminders.policy import (
-    DEFAULT_SETTINGS,
-    ReminderSettings,
-    ongoing_windows,
-    windows_for_task,
-)
+from bot.reminders.calendar import WorkingCalendar
+from bot.reminders.policy import DEFAULT_SETTINGS, ReminderSettings
 from bot.services._common import assign
 from bot.services.errors import Conflict, DomainError
 from bot.services.types import AssignmentStatus, UnitKind
@@ -142,17 +139,28 @@ def effective_windows(
     school_year: SchoolYear,
     events: Mapping[str, tuple[date, ...]],
     external_date: date | None,
+    *,
+    dates: PlanDates | None = None,
 ) -> tuple[TaskWindow, ...]:
-    """Ongoing periods first, then due-date windows: adding a date later keeps earlier seqs."""
-    ongoing = ongoing_windows(term, explicit, school_year)
-    due = windows_for_task(term, explicit, school_year, events, external_date)
-    return tuple(dict.fromkeys([(w, True) for w in ongoing] + [(w, False) for w in due]))
+    """Ongoing periods first, then due-date windows: adding a date later keeps earlier seqs.
+
+    `dates` (the plan's exam calendar and order date, `bot.plan.dating`) wins over
+    `school_year` and `events` when given."""
+    dates = dates or PlanDates(school_year, events)
+    return dated_windows(term, explicit, dates, external_date, WorkingCalendar())
 
 
 def task_windows(
     plan: Plan, task: Task, external_date: date | None = None
 ) -> tuple[TaskWindow, ...]:
-    return effective_windows(task.term, task.windows, plan.school_year, plan.events, external_date)
+    return effective_windows(
+        task.term,
+        task.windows,
+        plan.school_year,
+        plan.events,
+        external_date,
+        dates=plan_dates(plan),
+    )
 
 
 def settings_json(settings: ReminderSettings) -> dict[str, Any]:
@@ -193,7 +201,14 @@ def stored_events(row: PlanRow) -> dict[str, tuple[date, ...]]:
     return {
         slug: tuple(date.fromisoformat(day) for day in days)
         for slug, days in (row.events or {}).items()
+        if not slug.startswith("@")  # the exam periods and order date (`dates_json`)
     }
+
+
+def stored_dates(row: PlanRow) -> PlanDates:
+    """The plan's dates (`bot.plan.dating.PlanDates`) as last loaded."""
+    lead = max(stored_settings(row).days_before, default=0)
+    return dates_from_json(SchoolYear.parse(row.school_year), row.events, lead)
 
 
 def stored_task_windows(
@@ -203,7 +218,9 @@ def stored_task_windows(
     school_year = SchoolYear.parse(plan_row.school_year)
     text = task_row.term_text
     term = parse_term(text, school_year) if text else None
-    return effective_windows(term, (), school_year, stored_events(plan_row), external_date)
+    return effective_windows(
+        term, (), school_year, stored_events(plan_row), external_date, dates=stored_dates(plan_row)
+    )
 
 
 async def sync_plan(session: AsyncSession, plan: Plan, now: datetime) -> SyncReport:
@@ -260,7 +277,7 @@ async def _upsert_plan(session: AsyncSession, plan: Plan, now: datetime) -> tupl
         "school_year": str(plan.school_year),
         "file": plan.file,
         "reminder_settings": settings_json(plan.reminder_settings),
-        "events": events_json(plan.events),
+        "events": events_json(plan.events) | dates_json(plan_dates(plan)),
         "control_settings": plan.control.to_json(),
     }
     row = await session.get(PlanRow, plan.id)

@@ -465,6 +465,8 @@ def test_term_to_json_contract() -> None:
         "offset_days": None,
         "qualifiers": [],
         "warnings": [],
+        "offset": None,
+        "event_text": None,
     }
 
 
@@ -475,6 +477,14 @@ def test_term_to_json_deadline_and_relative() -> None:
     data = term_to_json(parse_term("за 1 месяц до начала экзамена", SY))
     assert data["kind"] == "relative"
     assert (data["event"], data["offset_days"], data["windows"]) == ("exam", -30, [])
+    assert data["offset"] == {
+        "amount": 1,
+        "unit": "months",
+        "direction": "before",
+        "span": False,
+        "clock": None,
+    }
+    assert data["event_text"] == "начала экзамена"
 
 
 def test_text_is_kept_verbatim() -> None:

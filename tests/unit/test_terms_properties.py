@@ -9,7 +9,17 @@ from hypothesis import strategies as st
 
 from bot.terms import SchoolYear, TermKind, parse_term, term_to_json
 
-CONTRACT_KEYS = ["kind", "windows", "rule", "event", "offset_days", "qualifiers", "warnings"]
+CONTRACT_KEYS = [
+    "kind",
+    "windows",
+    "rule",
+    "event",
+    "offset_days",
+    "qualifiers",
+    "warnings",
+    "offset",
+    "event_text",
+]
 
 # Pieces of the term grammar, so that generated text often gets deep into the parser.
 PIECES = [
@@ -122,7 +132,9 @@ def _check(text: str, school_year: SchoolYear) -> None:
     if term.kind is TermKind.RECURRING:
         assert term.rule is not None and term.rule.startswith("FREQ=")
     if term.kind is TermKind.RELATIVE:
-        assert term.event is not None and term.offset_days is not None
+        assert term.event is not None and term.offset is not None
+    else:
+        assert term.offset is None or term.kind is TermKind.MIXED
     data = term_to_json(term)
     assert list(data) == CONTRACT_KEYS
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data

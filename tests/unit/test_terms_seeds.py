@@ -572,6 +572,8 @@ def test_seed_terms_have_the_json_contract() -> None:
             "offset_days",
             "qualifiers",
             "warnings",
+            "offset",
+            "event_text",
         ]
         assert data["kind"] == row.kind.value
         assert json.loads(json.dumps(data, ensure_ascii=False)) == data
