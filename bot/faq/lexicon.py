@@ -42,6 +42,7 @@ class _LexiconDoc(BaseModel):
     forbidden: list[str]
     negators: list[str]
     personal: list[str] = Field(default_factory=list)
+    not_by_meaning: list[str] = Field(default_factory=list)
     exams: dict[Exam, _ExamCues]
 
 
@@ -53,6 +54,7 @@ class Lexicon:
     forbidden: frozenset[str]
     negators: frozenset[str]
     personal: frozenset[str]
+    not_by_meaning: frozenset[str]
     strong: dict[Exam, tuple[tuple[str, ...], ...]]
     weak: dict[Exam, tuple[tuple[str, ...], ...]]
 
@@ -111,6 +113,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         forbidden=frozenset(doc.forbidden),
         negators=frozenset(doc.negators),
         personal=frozenset(doc.personal),
+        not_by_meaning=frozenset(doc.not_by_meaning),
         strong={exam: phrases(cues.strong) for exam, cues in doc.exams.items()},
         weak={exam: phrases(cues.weak) for exam, cues in doc.exams.items()},
     )

@@ -245,7 +245,6 @@ async def test_faq_entries_past_their_review_date_are_flagged_to_admins(bot: Har
     assert "illness-exam-day" in flagged
 
 
-
 async def test_an_exam_dependent_question_asks_which_exam_and_remembers_it(bot: Harness) -> None:
     reply = await bot.say(PARENT, "до какого числа подать заявление на экзамены?")
     assert "О каком экзамене" in reply.params["text"]
