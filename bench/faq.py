@@ -33,10 +33,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from bot.faq import DEFAULT_FAQ_PATH, Faq, FaqMatcher, load_faqs
-from bot.faq.matcher import CONFIDENCE_BIAS, CONFIDENCE_WEIGHTS
+from bot.faq.matcher import CONFIDENCE_WEIGHTS
 from bot.hotline.faq import Consultation, Decision, FaqService
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,22 +244,17 @@ def calibrate(faq: Faq) -> None:
                     best = matcher.match(item.question).top_ids[0]
                     samples.append((features, best in item.expect, item.covered, name))
     names = list(CONFIDENCE_WEIGHTS)
-    weights, bias = [CONFIDENCE_WEIGHTS[k] for k in names], CONFIDENCE_BIAS
-    data = [([f[k] for k in names], float(right)) for f, right, _, _ in samples]
-    for _ in range(3000):
-        grad, grad_bias = [0.0] * len(names), 0.0
-        for x, y in data:
-            z = bias + sum(a * b for a, b in zip(weights, x, strict=True))
-            p = 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
-            for i, value in enumerate(x):
-                grad[i] += (p - y) * value
-            grad_bias += p - y
-        weights = [
-            a - 1.0 * (g / len(data) + 0.001 * a) for a, g in zip(weights, grad, strict=True)
-        ]
-        bias -= 1.0 * grad_bias / len(data)
-    fitted = ", ".join(f'"{k}": {v:.2f}' for k, v in zip(names, weights, strict=True))
-    print(f"\ncalibrated: CONFIDENCE_WEIGHTS = {{{fitted}}}; CONFIDENCE_BIAS = {bias:.2f}")
+    x = np.array([[f[k] for k in names] + [1.0] for f, _, _, _ in samples])
+    y = np.array([float(right) for _, right, _, _ in samples])
+    fitted = np.zeros(x.shape[1])
+    for _ in range(50):  # Newton's method for the L2-regularised logistic regression
+        p = 1 / (1 + np.exp(-(x @ fitted)))
+        gradient = x.T @ (p - y) + 0.01 * fitted
+        hessian = (x.T * (p * (1 - p))) @ x + 0.01 * np.eye(len(fitted))
+        fitted -= np.linalg.solve(hessian, gradient)
+    weights, bias = [float(w) for w in fitted[:-1]], float(fitted[-1])
+    text = ", ".join(f'"{k}": {v:.2f}' for k, v in zip(names, weights, strict=True))
+    print(f"\ncalibrated: CONFIDENCE_WEIGHTS = {{{text}}}; CONFIDENCE_BIAS = {bias:.2f}")
 
     def confidence(features: dict[str, float]) -> float:
         z = bias + sum(w * features[k] for k, w in zip(names, weights, strict=True))
