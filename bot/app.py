@@ -194,16 +194,41 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
         )
 
 
+ADMIN_MESSAGE_LIMIT = 4000  # below Telegram's 4096 characters
+
+
 async def tell_admins(bot: Bot, admin_ids: frozenset[int], problems: Sequence[str]) -> None:
     """Plan errors go to the people who can fix them, not only to a log nobody reads."""
     if not problems:
         return
-    text = "⚠️ roadmap-bot:\n" + "\n".join(f"• {p}" for p in problems)
+    texts = admin_messages([f"• {p}" for p in problems])
     for admin_id in sorted(admin_ids):
-        try:
-            await bot.send_message(admin_id, text[:4000], parse_mode=None)
-        except TelegramAPIError as error:
-            logger.warning("could not tell admin %s about plan problems: %s", admin_id, error)
+        for text in texts:
+            try:
+                await bot.send_message(admin_id, text, parse_mode=None)
+            except TelegramAPIError as error:
+                logger.warning("could not tell admin %s about plan problems: %s", admin_id, error)
+                break
+
+
+def admin_messages(lines: Sequence[str], limit: int = ADMIN_MESSAGE_LIMIT) -> list[str]:
+    """Lines split into messages under Telegram's length limit; none is cut off silently.
+
+    A long list (e.g. 200 FAQ entries due for review) used to be truncated at 4000 characters,
+    so admins never saw the entries at its end.
+    """
+    header = "⚠️ roadmap-bot:"
+    messages: list[str] = []
+    current = header
+    room = limit - len(header) - 1
+    for line in lines:
+        fitted = line if len(line) <= room else line[: room - 1] + "…"
+        if len(current) + 1 + len(fitted) > limit:
+            messages.append(current)
+            current = header
+        current += "\n" + fitted
+    messages.append(current)
+    return messages
 
 
 def worker_name() -> str:

@@ -86,6 +86,18 @@ class HotlineCb(CallbackData, prefix="h1"):
     rank: Small = 0
 
 
+class ExamChoice(StrEnum):
+    GIA9 = "9"
+    GIA11 = "11"
+
+
+class HotlineExamCb(CallbackData, prefix="hx1"):
+    """«ОГЭ / 9 класс» or «ЕГЭ / 11 класс» for a question whose answer depends on the exam."""
+
+    question: int
+    exam: ExamChoice
+
+
 class TicketAction(StrEnum):
     CLOSE = "c"
     DRAFT = "d"

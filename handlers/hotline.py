@@ -8,6 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatType, ContentType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -16,6 +17,7 @@ from babel.dates import get_day_names
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.faq.lexicon import Exam
 from bot.hotline.faq import Consultation, Decision, FaqAnswer, HotlineFaq
 from bot.hotline.hours import HotlineHours
 from bot.services.hotline import (
@@ -32,7 +34,7 @@ from bot.services.hotline import (
 )
 from bot.services.members import get_user
 from bot.services.types import UserInfo
-from handlers.callbacks import ForgetCb, HotlineAction, HotlineCb
+from handlers.callbacks import ExamChoice, ForgetCb, HotlineAction, HotlineCb, HotlineExamCb
 from handlers.desk import OperatorsDesk
 from handlers.render import one_line, split_message
 from storage.models_hotline import Direction
@@ -41,6 +43,15 @@ logger = logging.getLogger(__name__)
 
 RELAYED_TYPES = {ContentType.TEXT, ContentType.PHOTO, ContentType.DOCUMENT}
 BUTTON_TEXT_LIMIT = 60
+# FSM data key: the exam this conversation chose with «ОГЭ / 9 класс» · «ЕГЭ / 11 класс». Only
+# data is set, never a state, so the hotline's StateFilter(None) handlers keep taking questions.
+EXAM_KEY = "hotline_exam"
+EXAMS = {ExamChoice.GIA9: Exam.GIA9, ExamChoice.GIA11: Exam.GIA11}
+
+
+async def conversation_exam(state: FSMContext) -> Exam | None:
+    value = (await state.get_data()).get(EXAM_KEY)
+    return Exam(value) if value in {Exam.GIA9.value, Exam.GIA11.value} else None
 
 
 def hours_text(hours: HotlineHours, locale: str) -> str:
@@ -79,6 +90,19 @@ def clarify_keyboard(question_id: int, candidates: tuple[FaqAnswer, ...]) -> Inl
         callback_data=HotlineCb(action=HotlineAction.OPERATOR, question=question_id),
     )
     builder.adjust(1)
+    return builder.as_markup()
+
+
+def exam_keyboard(question_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("OGE / 9th grade"),
+        callback_data=HotlineExamCb(question=question_id, exam=ExamChoice.GIA9),
+    )
+    builder.button(
+        text=_("EGE / 11th grade"),
+        callback_data=HotlineExamCb(question=question_id, exam=ExamChoice.GIA11),
+    )
     return builder.as_markup()
 
 
@@ -151,6 +175,7 @@ async def _to_operator(
 async def ask(
     message: Message,
     *,
+    state: FSMContext,
     session: AsyncSession,
     user: UserInfo | None,
     faq: HotlineFaq,
@@ -187,7 +212,7 @@ async def ask(
             )
         )
         return
-    consultation = faq.consult(message.text)
+    consultation = faq.consult(message.text, await conversation_exam(state))
     best = consultation.best
     question_id = await record_question(
         session,
@@ -200,6 +225,12 @@ async def ask(
     if consultation.decision is Decision.ANSWER and best is not None:
         for chunk in split_message(answer_text(best)):
             await message.answer(chunk, reply_markup=answer_keyboard(question_id))
+        return
+    if consultation.decision is Decision.ASK_EXAM and consultation.exam_pair is not None:
+        await message.answer(
+            _("Which exam is your question about? The answer differs for the OGE and the EGE."),
+            reply_markup=exam_keyboard(question_id),
+        )
         return
     if consultation.decision is Decision.CLARIFY and consultation.candidates:
         await message.answer(
@@ -250,10 +281,41 @@ async def follow_up_with_media(
     await message.answer(_("Added to your question #{number}.").format(number=ticket.id))
 
 
+async def exam_chosen(
+    query: CallbackQuery,
+    callback_data: HotlineExamCb,
+    *,
+    state: FSMContext,
+    session: AsyncSession,
+    user: UserInfo | None,
+    faq: HotlineFaq,
+) -> None:
+    """The asker said which exam: remember it for the conversation and give that answer."""
+    message = query.message
+    if user is None or not isinstance(message, Message):
+        await query.answer()
+        return
+    text = await question_text(session, callback_data.question, user.id)
+    exam = EXAMS[callback_data.exam]
+    await state.update_data({EXAM_KEY: exam.value})
+    answer = faq.consult(text).for_exam(exam)
+    if answer is None:  # the FAQ changed since the question: match again for that exam
+        consultation = faq.consult(text, exam)
+        answer = consultation.best if consultation.decision is Decision.ANSWER else None
+    if answer is None:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await query.answer()
+    await message.edit_text(
+        answer_text(answer)[:4000], reply_markup=answer_keyboard(callback_data.question)
+    )
+
+
 async def hotline_button(
     query: CallbackQuery,
     callback_data: HotlineCb,
     *,
+    state: FSMContext,
     session: AsyncSession,
     user: UserInfo | None,
     faq: HotlineFaq,
@@ -272,7 +334,7 @@ async def hotline_button(
         await message.edit_reply_markup(reply_markup=None)
         return
     if callback_data.action is HotlineAction.PICK:
-        candidates = faq.consult(text).candidates
+        candidates = faq.consult(text, await conversation_exam(state)).candidates
         if callback_data.rank >= len(candidates):
             await query.answer(_("This button is no longer valid."), show_alert=True)
             return
@@ -313,12 +375,13 @@ async def forget(message: Message) -> None:
 
 
 async def forget_confirmed(
-    query: CallbackQuery, *, session: AsyncSession, user: UserInfo | None
+    query: CallbackQuery, *, state: FSMContext, session: AsyncSession, user: UserInfo | None
 ) -> None:
     if user is None:
         await query.answer()
         return
     report = await forget_user(session, user.id)
+    await state.update_data({EXAM_KEY: None})
     logger.info(
         "user %s forgotten: %s questions, %s tickets", user.id, report.questions, report.tickets
     )
@@ -337,6 +400,7 @@ def create_router() -> Router:
     router.message.register(forget, Command("forget"), private)
     router.callback_query.register(forget_confirmed, ForgetCb.filter(F.confirm))
     router.callback_query.register(hotline_button, HotlineCb.filter())
+    router.callback_query.register(exam_chosen, HotlineExamCb.filter())
     router.message.register(ask, private, StateFilter(None), F.text, ~F.text.startswith("/"))
     router.message.register(follow_up_with_media, private, StateFilter(None), F.photo | F.document)
     router.message.register(unsupported_content, private, StateFilter(None), ~F.text)

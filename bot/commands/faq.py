@@ -7,7 +7,7 @@ With --json every question gives one line:
 
     {"id": "illness-exam-day", "question": "Что делать, если заболел в день экзамена?",
      "answer": "…", "confidence": 0.97, "top3": ["illness-exam-day", "…", "…"],
-     "to_operator": false}
+     "to_operator": false, "clarify": null}
 
 - `id`, `question`: the best FAQ entry and its question text; `null` only when nothing in the
   FAQ relates to the text at all (greetings, gibberish).
@@ -15,8 +15,11 @@ With --json every question gives one line:
   section given with --plan, else the FAQ's fallback sentences); `null` when `to_operator`.
 - `confidence`: how likely the best entry is the right one, in [0, 1].
 - `top3`: the ids of up to three best entries (the bot offers them as buttons when unsure).
-- `to_operator`: true when the bot would hand the question to a human instead of answering; the
-  closest entry is still named in `id` so an operator sees what the FAQ offered.
+- `to_operator`: true when the bot would hand the question to a human instead of answering (a
+  complaint included); the closest entry is still named in `id` so an operator sees what the FAQ
+  offered.
+- `clarify`: `["gia9", "gia11"]` when the bot would first ask which exam the question is about
+  (the answer differs and the question names none); always present, `null` otherwise.
 This shape is stable: scripts and scoring rely on it.
 """
 
@@ -40,6 +43,7 @@ from bot.faq import (
     load_faqs,
     looks_like_complaint,
 )
+from bot.faq.lexicon import Exam
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -74,16 +78,21 @@ def run_faq(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     for question in questions:
         result = matcher.match(question)
         if args.json:
-            out.write(json.dumps(result_json(faq, result, hotline), ensure_ascii=False) + "\n")
+            record = result_json(faq, result, hotline, complaint=looks_like_complaint(question))
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             _print_result(faq, question, result, hotline, out)
         out.flush()
     return 0
 
 
-def result_json(faq: Faq, result: MatchResult, hotline: HotlineFacts) -> dict[str, Any]:
+def result_json(
+    faq: Faq, result: MatchResult, hotline: HotlineFacts, *, complaint: bool = False
+) -> dict[str, Any]:
     best = faq.entry(result.best.entry_id) if result.best else None
-    to_operator = result.decision == Decision.TO_OPERATOR
+    # A complaint reaches a person even when an entry fits, as in the bot.
+    to_operator = result.decision == Decision.TO_OPERATOR or complaint
+    asks = result.decision == Decision.ASK_EXAM and not to_operator
     return {
         "id": best.id if best else None,
         "question": best.question if best else None,
@@ -91,6 +100,7 @@ def result_json(faq: Faq, result: MatchResult, hotline: HotlineFacts) -> dict[st
         "confidence": result.confidence,
         "top3": result.top_ids[:3],
         "to_operator": to_operator,
+        "clarify": [Exam.GIA9.value, Exam.GIA11.value] if asks else None,
     }
 
 
@@ -117,6 +127,9 @@ def _print_result(
     if result.decision == Decision.TO_OPERATOR:
         closest = result.best.entry_id if result.best else "nothing"
         print(f"  → operator (confidence {result.confidence:.2f}; closest: {closest})", file=out)
+    elif result.decision == Decision.ASK_EXAM and result.exam_pair is not None:
+        gia9, gia11 = result.exam_pair
+        print(f"  → ask: ОГЭ / 9 класс [{gia9}] or ЕГЭ / 11 класс [{gia11}]?", file=out)
     elif result.decision == Decision.CLARIFY:
         print(f"  → clarify (confidence {result.confidence:.2f}): which one?", file=out)
         for number, entry_id in enumerate(result.top_ids, start=1):

@@ -15,6 +15,8 @@ from bot.resources import data_dir
 
 ENTRY_ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+# «2025/26» or a range «2025/26–2026/27» (an en dash or a hyphen between the years).
+SCHOOL_YEAR_PATTERN = r"^\d{4}/\d{2}(?:\s*[–-]\s*\d{4}/\d{2})?$"
 DEFAULT_FAQ_PATH = data_dir() / "faq" / "gia.yaml"  # package data (bot.resources)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -42,6 +44,8 @@ class EntryDoc(_Strict):
     alternatives: list[Text] = Field(min_length=1)
     answer: Text
     source: Text
+    school_year: Annotated[str, StringConstraints(pattern=SCHOOL_YEAR_PATTERN)]
+    earlier_rule: Text | None = None
     actual_on: date
     review_by: date
 
@@ -165,12 +169,26 @@ def _read_yaml(path: Path, file: str) -> object:
     except OSError as error:
         raise FaqError(file, [f"cannot read the file: {error.strerror or error}"]) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_DatesAsText)  # a SafeLoader subclass: no arbitrary objects
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
         raise FaqError(file, [f"{where}not valid YAML: {problem}"]) from None
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text for pydantic to parse.
+
+    PyYAML turns `2027-02-30` into a raw ValueError from `datetime.date` with no line or entry;
+    kept as text, an impossible date fails validation like any other field, with its entry named.
+    """
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _entry_label(item: object, index: int) -> str:
@@ -205,6 +223,8 @@ def _entry(doc: EntryDoc) -> FaqEntry:
         source=doc.source,
         actual_on=doc.actual_on,
         review_by=doc.review_by,
+        school_year=doc.school_year,
+        earlier_rule=doc.earlier_rule or "",
     )
 
 
@@ -216,6 +236,8 @@ def _messages(error: ValidationError) -> list[str]:
             message = "unknown field"
         elif detail["type"] == "missing":
             message = "required field is missing"
+        elif detail["type"].startswith(("date_", "datetime_")):
+            message = f"{detail['input']!r} is not a real date (YYYY-MM-DD): {detail['msg']}"
         else:
             message = detail["msg"]
         messages.append(f"{where}: {message}" if where else message)

@@ -31,6 +31,11 @@ class FaqEntry:
     source: str
     actual_on: date
     review_by: date
+    # The school years the rule holds for («2025/26–2026/27»); the loader requires it for every
+    # bundled entry, while an operator's approved draft may leave it empty.
+    school_year: str = ""
+    # How the rule differed before (e.g. in the 2023/24 plans), so staff can explain a change.
+    earlier_rule: str = ""
 
     @property
     def phrasings(self) -> tuple[str, ...]:

@@ -71,6 +71,18 @@ def is_known_word(word: str) -> bool:
     return known
 
 
+# Parts of speech that name a thing, a quality or an action: only these are matched by meaning
+# (an adverb such as «завтра» is near «сегодня» in the vectors, which says nothing here).
+_CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "VERB", "INFN", "PRTF", "PRTS"})
+
+
+@functools.lru_cache(maxsize=100_000)
+def is_content_word(word: str) -> bool:
+    if not _CYRILLIC_RE.search(word):
+        return True
+    return _analyzer().parse(word)[0].tag.POS in _CONTENT_POS
+
+
 def lemmas(text: str) -> list[str]:
     return [lemma(word) for word in normalize(text).split()]
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.faq.complaint import looks_like_complaint
+from bot.faq.lexicon import Exam
 from bot.faq.matcher import Decision as MatchDecision
 from bot.faq.matcher import FaqMatcher
 from bot.faq.model import Audience, Faq, FaqEntry
@@ -15,6 +16,7 @@ from bot.faq.model import Audience, Faq, FaqEntry
 class Decision(StrEnum):
     ANSWER = "answer"
     CLARIFY = "clarify"
+    ASK_EXAM = "ask_exam"
     OPERATOR = "operator"
 
 
@@ -34,10 +36,17 @@ class Consultation:
     confidence: float
     complaint: bool
     complaint_note: str | None = None  # where official appeals go, with the region's facts
+    exam_pair: tuple[FaqAnswer, FaqAnswer] | None = None  # ГИА-9 and ГИА-11 answers: ask which
+
+    def for_exam(self, exam: Exam) -> FaqAnswer | None:
+        """After «ОГЭ or ЕГЭ?»: the chosen exam's answer."""
+        if self.exam_pair is None:
+            return None
+        return self.exam_pair[0] if exam is Exam.GIA9 else self.exam_pair[1]
 
 
 class HotlineFaq(Protocol):
-    def consult(self, text: str) -> Consultation: ...
+    def consult(self, text: str, exam: Exam | None = None) -> Consultation: ...
 
     def add_approved(self, draft_id: int, question: str, answer: str) -> None: ...
 
@@ -52,7 +61,15 @@ class FaqService:
         self._faq = faq
         self._facts = dict(hotline_facts)
         self._today = today
-        self._matcher = FaqMatcher(faq)
+        self._built: FaqMatcher | None = None
+
+    @property
+    def _matcher(self) -> FaqMatcher:
+        """Built at the first question, not at start-up: loading word vectors takes a moment
+        and memory that a process answering no question (a CLI run, a sync) should not pay."""
+        if self._built is None:
+            self._built = FaqMatcher(self._faq)
+        return self._built
 
     @property
     def faq(self) -> Faq:
@@ -67,17 +84,20 @@ class FaqService:
             source=entry.source,
         )
 
-    def consult(self, text: str) -> Consultation:
-        result = self._matcher.match(text)
+    def consult(self, text: str, exam: Exam | None = None) -> Consultation:
+        """What to reply; `exam` is the one this conversation chose earlier, if any."""
+        result = self._matcher.match(text, exam=exam)
         candidates = tuple(self._answer(match.entry_id) for match in result.matches[:3])
         decision = {
             MatchDecision.ANSWER: Decision.ANSWER,
             MatchDecision.CLARIFY: Decision.CLARIFY,
+            MatchDecision.ASK_EXAM: Decision.ASK_EXAM,
             MatchDecision.TO_OPERATOR: Decision.OPERATOR,
         }[result.decision]
         complaint = looks_like_complaint(text)
         if complaint:
             decision = Decision.OPERATOR  # a complaint goes to a person even if the FAQ fits
+        pair = result.exam_pair
         return Consultation(
             decision=decision,
             best=candidates[0] if candidates else None,
@@ -85,6 +105,7 @@ class FaqService:
             confidence=result.confidence,
             complaint=complaint,
             complaint_note=self._complaint_note() if complaint else None,
+            exam_pair=(self._answer(pair[0]), self._answer(pair[1])) if pair else None,
         )
 
     def _complaint_note(self) -> str | None:
@@ -115,7 +136,7 @@ class FaqService:
             return
         entries = [self._draft_entry(*draft) for draft in approved]
         self._faq = self._faq.with_entries(*entries)
-        self._matcher = FaqMatcher(self._faq)
+        self._built = None
 
     def due_for_review(self, today: date) -> list[FaqEntry]:
         return self._faq.entries_due_for_review(today)

@@ -19,6 +19,34 @@ assert DESK_CHAT["id"] == DESK
 STUDENT = FakeUser(3002, "Алиса", username="alisa_2024")
 FAQ_QUESTION = "а если я заболел в день экзамена?"
 UNKNOWN_QUESTION = "Можно ли прийти на экзамен с собакой-поводырём и где её оставить?"
+EXAM_BUTTONS = ["ОГЭ / 9 класс", "ЕГЭ / 11 класс"]
+# Two entries that differ only in polarity, in a FAQ file of their own beside the shipped one.
+POLARITY_FAQ = """\
+version: 1
+topics:
+  exam_day_e2e: Правила на экзамене
+entries:
+  - id: e2e-allowed-items
+    topic: exam_day_e2e
+    audience: both
+    question: Что разрешено брать с собой на экзамен?
+    alternatives: ["Что можно проносить в ППЭ?", "Какие вещи можно брать на экзамен?"]
+    answer: РАЗРЕШЕНО-ОТВЕТ — ручка, документ, лекарства и питание.
+    source: Порядок ГИА-11 (приказ № 233/552)
+    school_year: 2025/26–2026/27
+    actual_on: 2026-11-23
+    review_by: 2027-09-01
+  - id: e2e-forbidden-items
+    topic: exam_day_e2e
+    audience: both
+    question: Что запрещено брать с собой на экзамен?
+    alternatives: ["Что нельзя проносить в ППЭ?", "Какие вещи нельзя брать на экзамен?"]
+    answer: ЗАПРЕЩЕНО-ОТВЕТ — средства связи, справочные материалы, записи.
+    source: Порядок ГИА-11 (приказ № 233/552)
+    school_year: 2025/26–2026/27
+    actual_on: 2026-11-23
+    review_by: 2027-09-01
+"""
 
 
 def buttons(message: dict[str, Any]) -> list[str]:
@@ -199,8 +227,75 @@ async def test_faq_entries_past_their_review_date_are_flagged_to_admins(bot: Har
 
     await bot.app.review_faq()
 
-    flagged = await bot.server.wait_for_call(
+    await bot.server.wait_for_call(
         "sendMessage", lambda call: call.chat_id == ADMIN.id, since=since
     )
-    assert "review was due" in flagged.params["text"]
-    assert "illness-exam-day" in flagged.params["text"]
+    texts = [
+        call.params["text"]
+        for call in bot.server.calls[since:]
+        if call.method == "sendMessage" and call.chat_id == ADMIN.id
+    ]
+    flagged = "\n".join(texts)
+    assert all(len(text) <= 4000 for text in texts)
+    assert "review was due" in flagged
+    # Every entry is listed, however long the list (200+ entries span several messages).
+    faq = bot.app.dispatcher["faq"]
+    for entry in faq.due_for_review(bot.clock.now().date()):
+        assert f"FAQ entry {entry.id}:" in flagged
+    assert "illness-exam-day" in flagged
+
+
+async def test_an_exam_dependent_question_asks_which_exam_and_remembers_it(bot: Harness) -> None:
+    reply = await bot.say(PARENT, "до какого числа подать заявление на экзамены?")
+    assert "О каком экзамене" in reply.params["text"]
+    assert buttons(reply.result) == EXAM_BUTTONS
+
+    since = len(bot.server.calls)
+    await bot.press(PARENT, reply.result, text="ОГЭ / 9 класс")
+    edited = await bot.server.wait_for_call("editMessageText", since=since)
+    answer = edited.params["text"]
+    assert "ГИА-9" in answer
+    assert "ГИА-11" not in answer
+    assert "Помогло?" in answer
+    assert buttons(bot.last(PARENT)) == ["👍 Да", "Нет, спросить оператора"]
+
+    # The next question of the conversation uses the choice: no buttons, the ГИА-9 answer.
+    follow_up = await bot.say(PARENT, "а кого допускают к экзаменам?")
+    assert "ГИА-9" in follow_up.params["text"]
+    assert buttons(follow_up.result) == ["👍 Да", "Нет, спросить оператора"]
+
+    # Another person has chosen nothing yet: they are asked.
+    other = await bot.say(STUDENT, "кого допускают к экзаменам")
+    assert buttons(other.result) == EXAM_BUTTONS
+    since = len(bot.server.calls)
+    await bot.press(STUDENT, other.result, text="ЕГЭ / 11 класс")
+    edited = await bot.server.wait_for_call("editMessageText", since=since)
+    assert "ГИА-11" in edited.params["text"]
+    assert "ГИА-9" not in edited.params["text"]
+
+
+async def test_a_question_about_what_is_forbidden_gets_the_forbidden_entry(
+    db_url: str, tmp_path: Path
+) -> None:
+    extra = tmp_path / "polarity.yaml"
+    extra.write_text(POLARITY_FAQ, encoding="utf-8")
+    async with running_bot(db_url, tmp_path, faq_paths=["data/faq/*.yaml", str(extra)]) as bot:
+        forbidden = await bot.say(PARENT, "что нельзя брать с собой на экзамен?")
+        assert "ЗАПРЕЩЕНО-ОТВЕТ" in forbidden.params["text"]
+        assert "РАЗРЕШЕНО-ОТВЕТ" not in forbidden.params["text"]
+
+        # Less sure: the choices are offered, the forbidden entry first, never the allowed answer.
+        not_allowed = await bot.say(PARENT, "а что не разрешают проносить в ппэ")
+        assert "РАЗРЕШЕНО-ОТВЕТ" not in not_allowed.params["text"]
+        if "ЗАПРЕЩЕНО-ОТВЕТ" not in not_allowed.params["text"]:
+            assert buttons(not_allowed.result)[0] == "Что запрещено брать с собой на экзамен?"
+
+
+async def test_a_personal_case_goes_to_an_operator(bot: Harness) -> None:
+    question = (
+        "нам вчера сказали что моего сына не допустят к экзамену из-за пропусков, это правда?"
+    )
+    header = await ask_operator(bot, PARENT, question)
+
+    assert "из-за пропусков" in header["text"]
+    assert "передан оператору" in bot.last(PARENT)["text"]

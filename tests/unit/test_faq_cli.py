@@ -9,7 +9,7 @@ import pytest
 
 from bot.commands import faq as faq_command
 
-JSON_KEYS = ["id", "question", "answer", "confidence", "top3", "to_operator"]
+JSON_KEYS = ["id", "question", "answer", "confidence", "top3", "to_operator", "clarify"]
 PLAN_WITH_HOTLINE = """\
 id: test-plan
 title: План
@@ -56,6 +56,7 @@ def test_json_lines_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
         "confidence": 0.0,
         "top3": [],
         "to_operator": True,
+        "clarify": None,
     }
     assert unrelated["to_operator"] is True
     assert unrelated["answer"] is None

@@ -18,12 +18,14 @@ from bot.faq import (
 )
 from bot.faq.model import PLACEHOLDER_RE
 
-MIN_ENTRIES = 50
+MIN_ENTRIES = 200
 CHECKED_ON = date(2026, 11, 23)
+SECOND_PASS_ON = date(2026, 12, 5)  # the entries added or corrected for issue 10
 # Federal facts an answer may state; anything regional comes from a {hotline.*} placeholder.
 FEDERAL_PHONES = {"8-800-2000-122"}  # Детский телефон доверия
 FEDERAL_SITES = {"fipi.ru", "obrnadzor.gov.ru", "checkege.rustest.ru"}
 PHONE_RE = re.compile(r"(?:\+7|8)[\s(-]*\d{3}[\s)-]*\d{3,4}[\s-]*\d{2,3}[\s-]*\d{2,3}")
+SCHOOL_YEAR_RE = re.compile(r"\d{4}/\d{2}(?:–\d{4}/\d{2})?")
 SITE_RE = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:ru|рф|org|com|gov)\b")
 
 HOTLINE = {
@@ -41,6 +43,7 @@ VALID_ENTRY = """\
       - Сколько ждать баллы?
     answer: Смотрите {{hotline.results_website}}.
     source: Порядок ГИА-11 (приказ № 233/552)
+    school_year: 2025/26–2026/27
     actual_on: 2026-11-23
     review_by: {review_by}
 """
@@ -74,12 +77,22 @@ def test_bundled_faq_covers_the_asked_topics(faq: Faq) -> None:
     assert {entry.audience for entry in faq.entries} == set(Audience)
     for required in ("registration", "essay", "interview", "appeals", "retakes", "gve_ovz"):
         assert sum(entry.topic == required for entry in faq.entries) >= 2, required
+    # The topics issue 10 found missing, each with more than a token entry.
+    for required in ("basics", "admission", "school_path", "foreign", "awards", "psychology"):
+        assert sum(entry.topic == required for entry in faq.entries) >= 3, required
+    essay_content = {
+        "essay-literary-material",
+        "essay-genre",
+        "essay-quotes",
+        "essay-factual-errors",
+    }
+    assert essay_content | {"essay-handwriting", "essay-word-count"} <= set(faq.ids)
 
 
 def test_bundled_entries_carry_source_and_dates(faq: Faq) -> None:
     for entry in faq.entries:
         assert len(entry.alternatives) >= 3, entry.id
-        assert entry.actual_on == CHECKED_ON, entry.id
+        assert entry.actual_on in (CHECKED_ON, SECOND_PASS_ON), entry.id
         assert entry.review_by > entry.actual_on, entry.id
         assert entry.source, entry.id
     sources = " ".join(entry.source for entry in faq.entries)
@@ -100,6 +113,95 @@ def test_bundled_answers_render_without_braces_with_or_without_facts(faq: Faq) -
             rendered = faq.render(entry.id, facts)
             assert "{" not in rendered, entry.id
             assert "}" not in rendered, entry.id
+
+
+def test_every_bundled_entry_has_a_source_a_school_year_and_a_review_date(faq: Faq) -> None:
+    for entry in faq.entries:
+        assert entry.source.strip(), entry.id
+        assert SCHOOL_YEAR_RE.fullmatch(entry.school_year), entry.id
+        first, _, last = entry.school_year.partition("–")
+        # Every rule stated must hold for the current school year or the next one.
+        assert first <= "2026/27", entry.id
+        assert (last or first) >= "2025/26", entry.id
+        assert entry.review_by > entry.actual_on, entry.id
+
+
+# Facts issue 10 found out of date: each entry states the rule in force and names its source.
+CORRECTED_FACTS = [
+    (
+        "ege-retake-improve",
+        [
+            "один раз пересдать ЕГЭ по одному любому предмету",
+            "русский язык или математику",
+            "сменить уровень",
+            "начале июля",
+            "аннулируется",
+        ],
+        "243/802",
+    ),
+    ("gia11-retake-mandatory", ["Если не сданы оба", "в июле", "не ранее 1 сентября"], "243/802"),
+    (
+        "reserve-days",
+        [
+            "не более чем по двум любым предметам",
+            "выпускники прошлых лет сдают ЕГЭ в досрочный",
+            "резервные дни основного периода",
+        ],
+        "233/552",
+    ),
+    ("gia9-retake", ["не более чем по двум любым предметам", "или по выбору"], "232/551"),
+    ("ege-minimum-scores", ["каждое ведомство-учредитель", "других министерств"], "№ 845"),
+    ("oge-grading-scale", ["рекомендует Рособрнадзор", "письмом"], "№ 02-20"),
+    ("allowed-aids", ["совместным приказом Минпросвещения России и Рособрнадзора"], "№ 1904"),
+    ("parents-at-exam", ["С 2025 года", "представители родительских комитетов"], "232/551"),
+    ("public-observer", ["С 2025 года", "представители родительских"], "233/552"),
+    ("removal-consequences", ["удаляется с экзамена", "акт об", "аннулируется"], "232/551"),
+    (
+        "early-period",
+        ["Выпускники прошлых лет с 2024 года сдают ЕГЭ в досрочный период"],
+        "233/552",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entry_id", "phrases", "source"), CORRECTED_FACTS)
+def test_the_out_of_date_facts_are_corrected(
+    faq: Faq, entry_id: str, phrases: list[str], source: str
+) -> None:
+    entry = faq.entry(entry_id)
+    answer = " ".join(entry.answer.split())
+    for phrase in phrases:
+        assert phrase in answer, (entry_id, phrase)
+    assert source in entry.source
+    assert entry.actual_on == SECOND_PASS_ON
+    assert entry.school_year == "2025/26–2026/27"
+
+
+def test_the_corrections_drop_the_old_statements(faq: Faq) -> None:
+    assert "один предмет ЕГЭ по выбору" not in faq.entry("ege-retake-improve").answer
+    assert "ФИПИ" not in faq.entry("oge-grading-scale").answer
+    assert "устанавливает Минобрнауки России, а вузы" not in faq.entry("ege-minimum-scores").answer
+    assert "в следующем году" not in faq.entry("removal-consequences").answer
+    # Where the 2023/24 rule of the seed plans differed, the entry says how.
+    for entry_id in (
+        "ege-retake-improve",
+        "gia11-retake-mandatory",
+        "reserve-days",
+        "parents-at-exam",
+    ):
+        assert faq.entry(entry_id).earlier_rule, entry_id
+
+
+def test_answers_that_differ_by_exam_come_in_pairs(faq: Faq) -> None:
+    pairs = [
+        ("gve-who-gia9", "gve-who-gia11"),
+        ("gia9-retake", "gia11-retake-mandatory"),
+        ("gia9-registration", "gia11-registration"),
+        ("what-is-oge", "what-is-ege"),
+    ]
+    for gia9, gia11 in pairs:
+        assert faq.entry(gia9).audience == Audience.GIA9
+        assert faq.entry(gia11).audience == Audience.GIA11
 
 
 def test_the_appeal_deadlines_are_stated(faq: Faq) -> None:
@@ -182,6 +284,19 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     faq = load_faq(write_faq(tmp_path, valid_faq()))
     assert faq.ids == ["results-when"]
     assert faq.render("results-when") == "Смотрите на сайте РЦОИ."
+    assert faq.entry("results-when").school_year == "2025/26–2026/27"
+    assert faq.entry("results-when").earlier_rule == ""
+    assert faq.entry("results-when").review_by == date(2027, 9, 1)
+
+
+def test_the_earlier_rule_is_kept(tmp_path: Path) -> None:
+    body = valid_faq().replace(
+        "    school_year: 2025/26–2026/27\n",
+        "    school_year: 2025/26\n    earlier_rule: В 2023/24 результаты объявляли позже.\n",
+    )
+    entry = load_faq(write_faq(tmp_path, body)).entry("results-when")
+    assert entry.school_year == "2025/26"
+    assert entry.earlier_rule == "В 2023/24 результаты объявляли позже."
 
 
 @pytest.mark.parametrize(
@@ -230,6 +345,26 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
         ),
         ("version: 1\ntopics: {a: A}\nentries: [\n", "line 4: not valid YAML"),
         (valid_faq() + "synonyms: missing.yaml\n", "synonyms file"),
+        (
+            valid_faq().replace("    school_year: 2025/26–2026/27\n", ""),
+            'entry "results-when": school_year: required field is missing',
+        ),
+        (
+            valid_faq().replace("school_year: 2025/26–2026/27", "school_year: скоро"),
+            'entry "results-when": school_year: String should match pattern',
+        ),
+        (
+            valid_faq(review_by="2027-02-30"),
+            "entry \"results-when\": review_by: '2027-02-30' is not a real date",
+        ),
+        (
+            valid_faq(review_by='"2027-02-30"'),
+            "entry \"results-when\": review_by: '2027-02-30' is not a real date",
+        ),
+        (
+            valid_faq().replace("actual_on: 2026-11-23", "actual_on: 2026-13-01"),
+            "entry \"results-when\": actual_on: '2026-13-01' is not a real date",
+        ),
     ],
 )
 def test_loader_errors_name_the_file_and_the_entry(
