@@ -186,8 +186,11 @@ async def _bot_username(settings: Settings) -> str:
     """The bot's @username from the token (getMe), so links always name the right bot."""
     from aiogram.exceptions import TelegramAPIError  # noqa: PLC0415 - only this path needs it
 
+    from bot.delivery.requests import LimitedRequests  # noqa: PLC0415 - only this path needs it
+    from bot.reminders.ratelimit import RateLimiter  # noqa: PLC0415
+
     check_token_is_not_placeholder(settings)
-    bot = build_bot(settings)
+    bot = build_bot(settings, LimitedRequests(RateLimiter()))
     try:
         me = await bot.get_me()
     except (TelegramAPIError, OSError, TimeoutError) as error:

@@ -96,7 +96,9 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         driver.quit()
 
 
-def wait_for(driver: WebDriver, css: str, text: str | None = None) -> WebElement:
+def wait_for(
+    driver: WebDriver, css: str, text: str | None = None, seconds: float = WAIT
+) -> WebElement:
     """The last element matching ``css`` (containing ``text``), once it is there."""
 
     def found(_driver: WebDriver) -> WebElement | bool:
@@ -106,7 +108,7 @@ def wait_for(driver: WebDriver, css: str, text: str | None = None) -> WebElement
         return elements[-1] if elements else False
 
     waiting: WebDriverWait[WebDriver] = WebDriverWait(
-        driver, WAIT, ignored_exceptions=[StaleElementReferenceException]
+        driver, seconds, ignored_exceptions=[StaleElementReferenceException]
     )
     element = waiting.until(found)
     assert isinstance(element, WebElement)
@@ -185,7 +187,8 @@ def test_the_demo_page_in_chromium(demo_address: str, browser: WebDriver, tmp_pa
     # Staff download the report.
     persona(driver, "staff")
     write(driver, "/report")
-    name = wait_for(driver, "#messages a.download", ".xlsx").text
+    # The report builds a workbook and a chart: on a loaded CI machine that takes a while.
+    name = wait_for(driver, "#messages a.download", ".xlsx", seconds=90).text
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     persona(driver, "coordinator")
     time.sleep(1)
