@@ -361,10 +361,10 @@ _N = (
     + "|".join(sorted(_NUM_WORDS, key=len, reverse=True))
     + r")"
 )
-_UNIT = r"(?:дн(?:я|ей|и)|день|сут(?:ки|ок)|недел[а-я]*|месяц[а-я]*)"
-_WORKDAY = r"(?:(?P<work>рабоч[а-я]*)|календарн[а-я]*)"
+_UNIT = r"(?:дн(?:я|ей|и)|день|дн\.?(?![а-я])|сут(?:ки|ок)|недел[а-я]*|месяц[а-я]*)"
+_WORKDAY = r"(?:(?P<work>рабоч[а-я]*|раб\.)|календарн[а-я]*)"
 _MON = r"(?:январ|феврал|март|апрел|ма[йяюе](?![а-я])|июн|июл|август|сентябр|октябр|ноябр|декабр)"
-_EVW = rf"(?:(?:гиа|гвэ|егэ|огэ)\s*-?\s*[0-9]++|(?!{_MON})[^\W\d_]++)"
+_EVW = rf"(?:(?:гиа|гвэ|егэ|огэ)\s*-?\s*[0-9]++|(?!{_MON}|до\b)[^\W\d_]++)"
 _EV = rf"(?P<ev>{_EVW}(?:[ \-«»\"'“”]+{_EVW})*+)"
 _EVN = (
     r"(?:экзамен|гиа|егэ|огэ|гвэ|итогов[а-я]*\s+(?:сочинени|собеседовани|аттестац)"
@@ -393,7 +393,8 @@ _EVENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("interview", r"собеседовани"),
         ("appeal", r"апелляц"),
         ("protocol", r"протокол"),
-        ("exam", r"экзамен|\bгиа\b|\bегэ\b|\bогэ\b|\bгвэ\b|аттестац"),
+        ("approval", r"утвержд"),
+        ("exam", r"экзамен|\bгиа\b|\bегэ\b|\bогэ\b|\bгвэ\b|аттестац|испытани"),
         ("vpr", r"\bвпр\b|проверочн"),
         ("meeting", r"совещани|заседани|собрани|конференци|семинар|педсовет"),
         ("training", r"обучени|курс|инструктаж|тренинг"),
@@ -440,6 +441,7 @@ def _unit_days(unit: str) -> int:
 class _Ctx:
     clean: str
     plan: SchoolYear
+    norm: str = ""
 
 
 _RuleBuilder = Callable[[re.Match[str], _Ctx], "_Marker | None"]
@@ -493,7 +495,8 @@ def _b_after(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
     before = m["dir"] == "до"
     # «в течение …», «в N-дневный срок» give a window; «не позднее чем через …» a deadline
     head = m[0][: m.start("unit") - m.start()]
-    span = ("течение" in head or "срок" in m[0]) and not re.search(r"поздн|позже", head)
+    span = bool(re.search(r"течение|более|белее|превышать|\bза\b", head)) or "срок" in m[0]
+    span = span and not re.search(r"поздн|позже|ранее", head)
     rel = Offset(
         round(amount),
         _offset_unit(m["unit"], bool(m.groupdict().get("work"))),
@@ -535,16 +538,86 @@ def _ongoing(claim: str) -> _RuleBuilder:
 
 
 def _b_unanchored(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
-    marker = _Marker(TermKind.ONGOING, m.start(), m.end())
+    """«в течение часа», «не более 15 календарных дней»: a duration whose event is unnamed."""
+    word, count = m["unit"], _number(m["n"])
+    days: int | None
+    if word.startswith("час"):
+        unit, amount, days = OffsetUnit.HOURS, round(count), None
+    elif word.startswith("сут"):
+        unit, amount, days = OffsetUnit.DAYS, round(count), round(count)
+    else:
+        unit, amount = _offset_unit(word, bool(m["work"])), round(count)
+        days = round(count * _unit_days(word))
+    rel = Offset(amount, unit, "after", span=True)
+    marker = _Marker(
+        TermKind.RELATIVE,
+        m.start(),
+        m.end(),
+        event="event",
+        offset=days,
+        rel=rel,
+    )
     marker.warnings.append(
-        f'"{ctx.clean[m.start() : m.end()]}" has no reference point; '
-        f"assumed the school year {ctx.plan}"
+        f'"{ctx.clean[m.start() : m.end()]}" names no event; the date comes from /setdate'
     )
     return marker
 
 
+_CLOCK_WORDS = r"(?:по\s+(?:местному|московскому)\s+времени)"
+
+
+def _b_clock(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
+    """«не позднее 8:00 по местному времени»: a time of day on the exam day."""
+    if _DATED_RE.search(ctx.norm):
+        return None  # «11 сентября с 16.00 до 16.30»: the date is the term
+    hour, minute = int(m["h"]), int(m["mi"] or 0)
+    if hour > 23 or minute > 59:
+        return None
+    # «не позднее 14.00 … накануне дня проведения»: the day before some event
+    eve = "накануне" in ctx.norm
+    clock = time(hour, minute)
+    rel = Offset(1 if eve else 0, OffsetUnit.DAYS, "before" if eve else "after", False, clock)
+    slug = "event" if eve else "exam"
+    return _Marker(TermKind.RELATIVE, m.start(), m.end(), event=slug, offset=-rel.amount, rel=rel)
+
+
+def _b_minutes(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
+    """«за 30 минут до начала», «за 1 час 30 минут»: minutes before the start."""
+    if m["h"] is None and m["mi"] is None:
+        return None
+    minutes = round(_number(m["h"]) * 60) if m["h"] is not None else 0
+    minutes += round(_number(m["mi"])) if m["mi"] is not None else 0
+    if m["h"] is not None and m["mi"] is None and m["hw"] is not None:
+        unit, amount = OffsetUnit.HOURS, round(_number(m["h"]))
+    else:
+        unit, amount = OffsetUnit.MINUTES, minutes
+    slug = _event_slug(m["ev"]) if m["ev"] else "exam"
+    if m["ev"] and set(m["ev"].split()) <= {"начала", "окончания", "проведения"}:
+        slug = "exam"  # «за 30 минут до начала»: the start of the exam that day
+    rel = Offset(amount, unit, "before", span=False)
+    return _Marker(
+        TermKind.RELATIVE,
+        m.start(),
+        m.end(),
+        event=slug,
+        offset=None,
+        rel=rel,
+        event_text=_event_words(m, ctx),
+    )
+
+
 def _b_external(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
     return _Marker(TermKind.EXTERNAL, m.start(), m.end())
+
+
+_PART_DEADLINE = {"начале": 10, "середине": 20, "конце": -1}
+
+
+def _b_month_part(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
+    """«в начале месяца»: every month, due by the end of that part (10th, 20th, last day)."""
+    return _Marker(
+        TermKind.RECURRING, m.start(), m.end(), freq="MONTHLY", bymonthday=_PART_DEADLINE[m["p"]]
+    )
 
 
 def _b_monthday(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
@@ -646,6 +719,25 @@ def _rule(pattern: str, build: _RuleBuilder, triggers: str) -> _PhraseRule:
 # Order matters: the more specific phrases go first and blank out their text, so
 # that e.g. «за 3 дня до экзамена» is not later read as the day «3».
 _PHRASE_RULES: tuple[_PhraseRule, ...] = (
+    # «за 30 минут до начала», «(не позднее, чем) за 1 час 30 минут»
+    _rule(
+        r"(?:\bне\s+(?:позднее|позже|ранее)\s*,?\s+(?:чем\s+)?)?\bза\s+"
+        r"(?=(?:[^\s]+\s+)?(?:час|минут))"
+        rf"(?:(?P<h>{_N})\s+(?P<hw>час[а-я]*)\s*)?(?:(?P<mi>{_N})\s+минут[а-я]*)?"
+        r"(?:\s+и\s+за\s+[0-9]+\s+минут[а-я]*)?"
+        rf"(?:\s+до\s+{_EV})?",
+        _b_minutes,
+        "минут час",
+    ),
+    # «не позднее 8:00 по местному времени», «в 10 часов утра по местному времени»
+    _rule(
+        r"(?:\b(?:не\s+позднее|не\s+позже|не\s+ранее)\s*,?\s+(?:чем\s+)?)?(?:\bв\s+)?"
+        r"(?<![0-9.])\b(?P<h>[0-9]{1,2})(?:[:.](?P<mi>[0-9]{2})(?![0-9]|\.[0-9])"
+        r"|\s+час[а-я]*(?:\s+утра)?)"
+        rf"(?:\s+{_CLOCK_WORDS})?",
+        _b_clock,
+        ": . час",
+    ),
     # «(не позднее чем) за 2 недели до экзамена»
     _rule(
         rf"(?:\bне\s+(?:позднее|позже|менее|ранее)\s+(?:чем\s+)?)?\bза\s+(?:(?P<n>{_N})\s*)?"
@@ -655,11 +747,14 @@ _PHRASE_RULES: tuple[_PhraseRule, ...] = (
     ),
     # «в течение 3 рабочих дней после объявления результатов»
     _rule(
-        r"(?:\b(?:в\s+течение|не\s+позднее|не\s+позже|не\s+ранее|через|спустя|"
-        r"в\s+срок\s+не\s+позднее|в\s+срок\s+до)\s+(?:чем\s+(?:через\s+)?)?)?"
-        rf"\b(?:(?P<n>{_N})\s*-?\s*)?(?:{_WORKDAY}\s+)?(?P<unit>{_UNIT})\s+"
-        r"(?P<dir>после(?:\s+(?:окончания|завершения|проведения))?|с\s+момента|со\s+дня|"
-        rf"с\s+даты|от\s+даты|по\s+окончании|по\s+завершении|до)\s+{_EV}",
+        r"(?:\b(?:в\s+течение|не\s+позднее|не\s+позже|не\s+ранее|не\s+более|не\s+белее|"
+        r"не\s+должна\s+превышать|через|спустя|за|"
+        r"в\s+срок\s+не\s+позднее|в\s+срок\s+до)\s*,?\s+(?:чем\s+(?:через\s+)?)?)?"
+        rf"\b(?:(?P<n>{_N})\s*-?\s*)?(?:{_WORKDAY}\s*)?(?P<unit>{_UNIT})\s*"
+        r"(?:\([^()]*\)\s*)?,?\s*"
+        r"(?P<dir>после(?:\s+(?:окончания|завершения|проведения))?(?:\s+дня)?|с\s+момента|"
+        r"со\s+дня|с\s+(?:соответствующей\s+)?даты|от\s+даты|по\s+окончании|по\s+завершении"
+        rf"|следующ[а-я]*\s+за\s+(?:официальным\s+)?дн[её]м|до)\s+{_EV}",
         _b_after,
         "дн ден сут недел месяц",
     ),
@@ -679,6 +774,11 @@ _PHRASE_RULES: tuple[_PhraseRule, ...] = (
         r"(?:\s*,?\s*следующ[а-я]*\s+за\s+отчетн[а-я]*(?:\s+(?:месяцем|периодом|кварталом))?)?",
         _b_monthday,
         "числ",
+    ),
+    _rule(
+        r"\bв\s+(?P<p>начале|середине|конце)\s+(?:каждого\s+|текущего\s+)?месяца\b",
+        _b_month_part,
+        "месяца",
     ),
     _rule(rf"\bв[о]?\s+(?:день|дни|дату|даты)\s+{_EV}", _b_day_of, "день дни дат"),
     _rule(rf"\bнакануне\b(?:\s+{_EV})?", _b_eve, "накануне"),
@@ -733,16 +833,20 @@ _PHRASE_RULES: tuple[_PhraseRule, ...] = (
         "течение",
     ),
     _rule(
-        rf"\bв\s+течение\s+(?:{_N}\s+)?(?:(?:рабоч|календарн)[а-я]*\s+)?{_UNIT}(?![а-я])",
+        r"\b(?:в\s+течение|не\s+более|не\s+должн[а-я]*\s+превышать)\s+"
+        rf"(?:(?P<n>{_N})\s+)?(?:{_WORKDAY}\s*)?(?P<unit>{_UNIT}|час[а-я]*)(?![а-я])"
+        r"(?:\s+(?:после|с\s+момента)\s+[а-я]+(?:\s+[а-я]+)??)?",
         _b_unanchored,
-        "течение",
+        "течение более превышать",
     ),
     _rule(
         r"\b(?:постоянно|систематически|регулярно|непрерывно|круглогодично|"
         r"по\s+мере\s+необходимости|при\s+необходимости|в\s+случае\s+необходимости|"
-        r"в\s+постоянном\s+режиме|в\s+рабочем\s+порядке)\b",
+        r"в\s+постоянном\s+режиме|в\s+рабочем\s+порядке|на\s+постоянной\s+основе|бессрочно"
+        r"|без\s+ограничения\s+срока)\b",
         _ongoing("period"),
-        "постоянн систематич регулярно непрерывно круглогодично необходимост рабочем",
+        "постоянн систематич регулярно непрерывно круглогодично необходимост рабочем"
+        " бессрочно ограничения",
     ),
     # someone else's schedule: «по графику ФЦТ», «в соответствии с ...», «по согласованию»
     _rule(
@@ -779,10 +883,18 @@ _NORM_TABLE = str.maketrans(
 )
 
 
+# Latin letters that look like Cyrillic ones, as typed inside Russian words («нoября»)
+_LOOKALIKES = str.maketrans("aAeEoOpPcCxXyKkMTHBm", "аАеЕоОрРсСхХуКкМТНВт")
+_MIXED_WORD_RE = re.compile(
+    r"[^\W\d_]*(?:[a-zA-Z][^\W\d_]*[а-яА-ЯёЁ]|[а-яА-ЯёЁ][^\W\d_]*[a-zA-Z])[^\W\d_]*"
+)
+
+
 def _clean(text: str) -> str:
-    """Plain one-line text: no HTML, no control characters, single spaces."""
+    """Plain one-line text: no HTML, no control characters, single spaces, no look-alikes."""
     s = _TAG_RE.sub(" ", html.unescape(text))
     s = _CTRL_RE.sub("", s)
+    s = _MIXED_WORD_RE.sub(lambda m: m[0].translate(_LOOKALIKES), s)
     return _WS_RE.sub(" ", s).strip()
 
 
@@ -1744,6 +1856,82 @@ class _Resolver:
 # --------------------------------------------------------------------- assembly
 
 
+_DATED_RE = re.compile(
+    rf"{_MON}|\b[0-9]{{1,2}}\s*\.\s*(?:0?[1-9]|1[0-2])\b(?!\s*(?:по\s+|час))"
+    r"|\b[0-9]{1,2}\.[0-9]{4}\b"
+)
+_ORDINALS = {"перв": 1, "втор": 2, "трет": 3, "четверт": 4, "пят": 5}
+_NTH_RE = re.compile(
+    r"(?P<ord>перв|втор|трет|четверт|пят|последн)[а-я]*\s+(?P<work>рабоч[а-я]*\s+)?"
+    rf"(?P<wd>{_WD})\s+(?P<mon>[а-я]+)(?:\s+(?P<y>[0-9]{{4}})(?:\s*(?:года|г\.?))?)?"
+)
+_BRACKET_DATE_RE = re.compile(r"\s*\(\s*[0-9]{1,2}\.[0-9]{1,2}(?:\.[0-9]{2,4})?\s*\)")
+_TIME_OF_DAY_RE = re.compile(
+    r"\bс\s+[0-9]{1,2}[.:][0-9]{2}\s+до\s+[0-9]{1,2}[.:][0-9]{2}"
+    r"|\bв\s+[0-9]{1,2}[.:][0-9]{2}(?![.0-9])|\b[0-9]{1,2}\s+час(?:а|ов)?\b(?=\s+[0-9])"
+)
+_WEEKDAY_REMARK_RE = re.compile(
+    rf"(?<=[а-я.0-9])(?:\s*,\s*в[о]?\s+{_WD}|\s*\(\s*(?:пн|вт|ср|чт|пт|сб|вс|{_WD})\s*\))"
+)
+
+
+@lru_cache(maxsize=64)
+def _holidays(year: int) -> frozenset[date]:
+    import holidays  # noqa: PLC0415 - only terms with «рабочий» weekdays need it
+
+    return frozenset(holidays.country_holidays("RU", years=year))
+
+
+def _nth_weekday(year: int, month: int, weekday: int, nth: int, working: bool) -> date | None:
+    days = [
+        date(year, month, d)
+        for d in range(1, _last_day(year, month) + 1)
+        if date(year, month, d).weekday() == weekday
+        and not (working and date(year, month, d) in _holidays(year))
+    ]
+    if nth == -1:
+        return days[-1] if days else None
+    return days[nth - 1] if len(days) >= nth else None
+
+
+def _blank(s: str, start: int, end: int, fill: str = "") -> str:
+    return s[:start] + fill.ljust(end - start) + s[end:]
+
+
+def _prepare(norm: str, plan: SchoolYear) -> str:
+    """Length-preserving rewrites before the phrase rules.
+
+    «третий четверг ноября» becomes the date it names; with an exact date in brackets
+    after it the bracketed date stays and the words go. Times of day inside a dated
+    term and weekday remarks after a date («1 июля, в субботу», «24 мая (ср)») go.
+    """
+    out = norm
+    for m in reversed(list(_NTH_RE.finditer(norm))):
+        month = _month_from_word(m["mon"])
+        if month is None:
+            continue
+        before, after = norm[: m.start()], norm[m.end() :]
+        in_parens = before.rstrip().endswith("(") and after.lstrip().startswith(")")
+        if in_parens or _BRACKET_DATE_RE.match(after):
+            out = _blank(out, m.start(), m.end())
+            continue
+        year = int(m["y"]) if m["y"] else plan.year_for_month(month)
+        if not _year_ok(year):
+            continue
+        weekday = next(i for i, (stem, _) in enumerate(_WEEKDAYS) if m["wd"].startswith(stem))
+        nth = -1 if m["ord"] == "последн" else _ORDINALS[m["ord"]]
+        day = _nth_weekday(year, month, weekday, nth, bool(m["work"]))
+        text = f"{day.day:02d}.{month:02d}.{year}" if day is not None else ""
+        if day is not None and len(text) <= m.end() - m.start():
+            out = _blank(out, m.start(), m.end(), text)
+    if _DATED_RE.search(out):
+        for m in reversed(list(_TIME_OF_DAY_RE.finditer(out))):
+            out = _blank(out, m.start(), m.end())
+        for m in reversed(list(_WEEKDAY_REMARK_RE.finditer(out))):
+            out = _blank(out, m.start(), m.end())
+    return out
+
+
 def _find_markers(norm: str, ctx: _Ctx) -> tuple[str, dict[int, _Marker]]:
     """Run the phrase rules; return the text with matched spans blanked out."""
     work = norm
@@ -1813,10 +2001,19 @@ def _drop_remarks(grammar: _Grammar) -> list[_Item | _Marker]:
     return keep if keep else grammar.parts
 
 
+def _bounds(first: _Item | None, second: _Item) -> bool:
+    """A «from» bound followed by an «until» bound that ends after it starts."""
+    if first is None or first.form != "from" or second.form != "until":
+        return False
+    if first.window is None or second.window is None or first.window.start is None:
+        return False
+    return first.window.start <= second.window.end
+
+
 def _parse(text: str, plan: SchoolYear) -> ParsedTerm:
     clean = _clean(text)
     norm = _normalise(clean)
-    work, markers = _find_markers(norm, _Ctx(clean, plan))
+    work, markers = _find_markers(_prepare(norm, plan), _Ctx(clean, plan, norm))
     atoms = _Atomizer(_tokens(work), markers).run()
     grammar = _Grammar(atoms, clean, plan)
     grammar.run()
@@ -1827,13 +2024,24 @@ def _parse(text: str, plan: SchoolYear) -> ParsedTerm:
     kinds: list[TermKind] = []
     windows: list[Window] = []
     used: list[_Marker] = []
+    previous: _Item | None = None
     for part in parts:
         if isinstance(part, _Item):
             if part.window is None:
                 continue
+            if _bounds(previous, part) and previous is not None and previous.window is not None:
+                # «не ранее 1 марта, но не позднее 31 мая»: one window between the bounds
+                start = previous.window.start
+                windows[-1] = Window(start, part.window.end, previous.window.label)
+                fragment = clean[previous.start : previous.end]
+                resolver.warnings = [w for w in resolver.warnings if fragment not in w]
+                previous = None
+                continue
             kinds.append(TermKind.ONGOING if part.ongoing else TermKind.FIXED)
             windows.append(part.window)
+            previous = part
             continue
+        previous = None
         used.append(part)
         kinds.append(part.kind)
         if part.kind is TermKind.ONGOING and not part.claimed:

@@ -181,7 +181,10 @@ CASES: list[Case] = [
     Case("весь период", ONGOING, (SY_WINDOW,)),
     Case("в течение всего периода", ONGOING, (SY_WINDOW,)),
     Case("в течение 2024 года", ONGOING, (("2024-01-01", "2024-12-31"),)),
-    Case("в течение месяца", ONGOING, (SY_WINDOW,), warnings=("no reference point",)),
+    # issue 11: a duration without its event is relative, never the whole school year
+    Case(
+        "в течение месяца", RELATIVE, event="event", offset_days=30, warnings=("names no event",)
+    ),
     Case("в период проведения экзаменов", ONGOING, (SY_WINDOW,)),
     Case("в течение всего периода подготовки к ГИА", ONGOING, (SY_WINDOW,)),
     Case("в течение первого полугодия", ONGOING, (("2023-09-01", "2023-12-31"),)),
