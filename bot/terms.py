@@ -463,7 +463,9 @@ def _event_words(m: re.Match[str], ctx: _Ctx, group: str = "ev") -> str | None:
 
 
 def _relative(m: re.Match[str], ctx: _Ctx, offset: int, event: str, rel: Offset) -> _Marker:
-    marker = _Marker(
+    # No warning for working days: dating (bot.plan.dating.event_window) counts real working
+    # days from `rel`; only a mixed term's event part still goes by `offset_days` (see _parse).
+    return _Marker(
         TermKind.RELATIVE,
         m.start(),
         m.end(),
@@ -472,12 +474,6 @@ def _relative(m: re.Match[str], ctx: _Ctx, offset: int, event: str, rel: Offset)
         rel=rel,
         event_text=_event_words(m, ctx),
     )
-    if rel.unit is OffsetUnit.WORKING_DAYS:
-        # offset_days (what dates the reminders without a calendar) counts them as days
-        marker.warnings.append(
-            f'working days in "{ctx.clean[m.start() : m.end()]}" approximated as calendar days'
-        )
-    return marker
 
 
 def _b_before(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
@@ -1725,6 +1721,7 @@ class _Resolver:
             points.extend(item.points())
         self._borrow(points)
         self._years(points)
+        self._additional_period(points)
         for item in self.g.items:
             item.window = self._window(item)
         self._warn_years(points)
@@ -1772,6 +1769,27 @@ class _Resolver:
                 anchor = (year, p.month)
             else:
                 p.resolved, p.source = self.plan.year_for_month(p.month), "default"
+
+    def _additional_period(self, points: list[_Point]) -> None:
+        """«с 4 по 25 сентября», «9 сентября»: the exam year's additional period.
+
+        A plan's own September is «сентябрь», «до 15 сентября» or «с 1 сентября»; a
+        yearless cell made only of September days after the 1st, as a day or a closed
+        range, is what schedules and news give for the additional (September) period
+        of the school year's exams, which falls in the September that ends it.
+        """
+        if not points or any(item.form not in ("single", "range") for item in self.g.items):
+            return
+        if not all(
+            p.kind == "date" and p.month == 9 and p.source == "default" and p.day >= 2
+            for p in points
+        ):
+            return
+        for p in points:
+            p.resolved = self.plan.second
+        self.warnings.append(
+            f'September days in "{self.clean}" read as the additional period of {self.plan.second}'
+        )
 
     def _fragment(self, item: _Item) -> str:
         alone = len(self.g.items) == 1 and len(self.g.parts) == 1
@@ -2061,6 +2079,17 @@ def _parse(text: str, plan: SchoolYear) -> ParsedTerm:
     else:
         kind = TermKind.MIXED
     relative = next((m for m in used if m.kind is TermKind.RELATIVE), None)
+    if (
+        kind is TermKind.MIXED
+        and relative is not None
+        and relative.rel is not None
+        and relative.rel.unit is OffsetUnit.WORKING_DAYS
+    ):
+        # a mixed term's event part is dated by bot.reminders.policy from `offset_days`
+        warnings.append(
+            f'working days in "{clean[relative.start : relative.end]}" of a mixed term '
+            "counted as calendar days"
+        )
     return ParsedTerm(
         text=text,
         kind=kind,

@@ -244,7 +244,6 @@ CASES: list[Case] = [
         RELATIVE,
         event="results",
         offset_days=3,
-        warnings=("working days",),
     ),
     Case("после объявления результатов", RELATIVE, event="results", offset_days=0),
     Case("по итогам ГИА", RELATIVE, event="results", offset_days=0),

@@ -93,3 +93,27 @@ def test_terms_command_prints_the_offset_in_words() -> None:
 def test_clock_is_serialised_as_hours_and_minutes() -> None:
     data = offset_to_json(Offset(0, D, "after", False, time(8, 0)))
     assert data is not None and data["clock"] == "08:00"
+
+
+def test_working_days_of_a_relative_term_carry_no_approximation_warning() -> None:
+    # dating counts real working days from the offset object (bot.plan.dating.event_window)
+    term = parse_term("в течение 3 рабочих дней после объявления результатов", SY)
+    assert term.kind is TermKind.RELATIVE
+    assert term.offset == Offset(3, WD, "after", True)
+    assert term.warnings == ()
+
+
+def test_working_days_of_a_mixed_term_are_said_to_count_as_calendar_days() -> None:
+    # a mixed term's event part is dated by bot.reminders.policy from offset_days
+    term = parse_term("апрель, в течение 3 рабочих дней после объявления результатов", SY)
+    assert term.kind is TermKind.MIXED
+    assert term.warnings == (
+        'working days in "в течение 3 рабочих дней после объявления результатов" '
+        "of a mixed term counted as calendar days",
+    )
+
+
+def test_calendar_days_of_a_mixed_term_carry_no_working_day_warning() -> None:
+    term = parse_term("апрель, в течение 3 дней после объявления результатов", SY)
+    assert term.kind is TermKind.MIXED
+    assert not any("working days" in w for w in term.warnings)

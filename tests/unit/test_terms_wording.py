@@ -167,3 +167,29 @@ def test_dirty_text_reads_the_same(pair: tuple[str, str]) -> None:
         data.pop("warnings")  # they quote the text
         data.pop("event_text")
     assert got == want
+
+
+@pytest.mark.parametrize(
+    ("text", "windows"),
+    [
+        # yearless September days after the 1st: the exam year's additional period
+        ("с 6 по 24 сентября", [("2024-09-06", "2024-09-24")]),
+        ("12 сентября", [("2024-09-12", "2024-09-12")]),
+        ("4-20 сентября", [("2024-09-04", "2024-09-20")]),
+        ("5 и 18 сентября", [("2024-09-05", "2024-09-05"), ("2024-09-18", "2024-09-18")]),
+        # a plan's own September: the month, a bound, the 1st, another month, a stated year
+        ("сентябрь", [("2023-09-01", "2023-09-30")]),
+        ("до 15 сентября", [(None, "2023-09-15")]),
+        ("с 1 по 15 сентября", [("2023-09-01", "2023-09-15")]),
+        ("с 20 сентября по 10 октября", [("2023-09-20", "2023-10-10")]),
+        ("10 сентября 2023 года", [("2023-09-10", "2023-09-10")]),
+    ],
+)
+def test_september_days(text: str, windows: list[tuple[str | None, str]]) -> None:
+    assert _windows(text) == windows
+
+
+def test_the_additional_period_reading_is_said() -> None:
+    term = parse_term("с 6 по 24 сентября", SY)
+    assert any("additional period of 2024" in w for w in term.warnings)
+    assert not any("additional period" in w for w in parse_term("до 15 сентября", SY).warnings)
