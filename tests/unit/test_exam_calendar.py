@@ -139,3 +139,20 @@ def test_working_days_skip_holidays_after_an_event() -> None:
     found = event_window(term, {"results": (date(2024, 6, 10),)}, DAYS)
     # 11.06, (12.06 Russia Day), 13.06, 14.06
     assert found == Window(date(2024, 6, 10), date(2024, 6, 14))
+
+
+def test_gia_2025_has_the_oge_periods() -> None:
+    calendar = load_calendar("gia-2025")
+    oge = [(p.period, p.start, p.end) for p in calendar.periods if p.exam == "oge"]
+    assert [(str(kind), start, end) for kind, start, end in oge] == [
+        ("early", date(2025, 4, 22), date(2025, 5, 17)),
+        ("main", date(2025, 5, 21), date(2025, 7, 2)),
+        ("additional", date(2025, 9, 2), date(2025, 9, 23)),
+    ]
+    # the exam periods join ЕГЭ and ОГЭ: early ЕГЭ 21.03 … ОГЭ 17.05, main ОГЭ 21.05 … ЕГЭ 04.07
+    assert [(w.start, w.end) for w in calendar.exam_periods()] == [
+        (date(2025, 3, 21), date(2025, 5, 17)),
+        (date(2025, 5, 21), date(2025, 7, 4)),
+        (date(2025, 9, 2), date(2025, 9, 23)),
+    ]
+    assert any("ГВЭ-2025" in gap for gap in calendar.gaps)
