@@ -191,7 +191,8 @@ class RateLimiter:
         self._prune_at = max(PRUNE_AFTER, 2 * (len(self._chat_free_at) + len(self._chat_paused)))
 
     def remembered_chats(self) -> int:
-        return len(self._chat_free_at)
+        """Chats the limiter keeps a moment for: a next free moment or a 429's end."""
+        return len(self._chat_free_at.keys() | self._chat_paused.keys())
 
     @contextmanager
     def counted(self) -> Iterator[None]:

@@ -293,3 +293,148 @@ async def test_counted_marks_only_the_calls_inside(fake_time: FakeTime) -> None:
     with sending.counted():
         assert sending.is_counted()
     assert not sending.is_counted()
+
+
+class RecordingTime(FakeTime):
+    """FakeTime that also remembers every sleep the limiter asks for."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        super().__init__()
+        self.now = start
+        self.sleeps: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def recording(clock: RecordingTime, **kwargs: float) -> RateLimiter:
+    return RateLimiter(monotonic=clock.monotonic, sleep=clock.sleep, **kwargs)
+
+
+def test_settings_errors_say_what_is_wrong() -> None:
+    with pytest.raises(ValueError, match=r"^the rate must be positive and not above the peak$"):
+        RateLimiter(30, peak=29)
+    with pytest.raises(ValueError, match=r"^a chat's interval cannot be negative$"):
+        RateLimiter(private_interval=-1)
+    with pytest.raises(ValueError, match=r"^a chat's interval cannot be negative$"):
+        RateLimiter(group_interval=-1)
+
+
+def test_zero_chat_intervals_are_allowed_and_kept() -> None:
+    sending = RateLimiter(2.0, 4.0, private_interval=0, group_interval=0)
+    assert sending.limits == Limits(2.0, 4.0, 0.0, 0.0)
+    assert sending.chat_interval(PRIVATE_CHAT) == 0
+    assert sending.chat_interval(GROUP_CHAT) == 0
+
+
+def test_the_limiter_uses_its_own_chat_intervals() -> None:
+    sending = RateLimiter(private_interval=2.5, group_interval=7.5)
+    assert sending.chat_interval(PRIVATE_CHAT) == 2.5
+    assert sending.chat_interval(GROUP_CHAT) == 7.5
+
+
+async def test_with_limits_builds_a_limiter_on_the_given_clock() -> None:
+    clock = RecordingTime()
+    limits = Limits(2.0, 4.0, 0.5, 1.5)
+    sending = RateLimiter.with_limits(limits, monotonic=clock.monotonic, sleep=clock.sleep)
+    assert sending.limits == limits
+    await sending.acquire(PRIVATE_CHAT)
+    await sending.acquire(PRIVATE_CHAT)
+    assert clock.now == pytest.approx(1_000.5)  # the private interval, on the fake clock
+    await sending.acquire(GROUP_CHAT)
+    await sending.acquire(GROUP_CHAT)
+    assert clock.now == pytest.approx(1_002.25)  # 0.25 s of peak spacing, then 1.5 s
+
+
+async def test_wait_if_paused_waits_out_a_429_without_counting_a_message() -> None:
+    clock = RecordingTime()
+    sending = recording(clock)
+    await sending.wait_if_paused(PRIVATE_CHAT)
+    assert clock.sleeps == []  # nothing to wait for
+    sending.pause(3, PRIVATE_CHAT)
+    await sending.wait_if_paused(GROUP_CHAT)
+    assert clock.sleeps == []  # another chat's 429
+    await sending.wait_if_paused(PRIVATE_CHAT)
+    assert clock.sleeps == [pytest.approx(3)]
+    await sending.acquire(PRIVATE_CHAT)  # no message was counted: it goes at once
+    assert clock.sleeps == [pytest.approx(3)]
+
+
+async def test_is_counted_is_false_outside_not_none() -> None:
+    sending = RateLimiter()
+    assert sending.is_counted() is False
+
+
+async def test_a_shorter_429_does_not_shorten_a_longer_one() -> None:
+    clock = RecordingTime()
+    sending = recording(clock)
+    sending.pause(5, PRIVATE_CHAT)
+    sending.pause(1, PRIVATE_CHAT)
+    assert sending.paused_for(PRIVATE_CHAT) == pytest.approx(5)
+
+
+async def test_a_429_just_after_the_clock_starts_holds_only_its_seconds() -> None:
+    clock = RecordingTime(start=0.0)  # a monotonic clock can be near zero after boot
+    sending = recording(clock)
+    sending.pause(0.5, PRIVATE_CHAT)
+    assert sending.paused_for(PRIVATE_CHAT) == pytest.approx(0.5)
+
+
+async def test_the_first_message_does_not_sleep_at_all() -> None:
+    clock = RecordingTime()
+    sending = recording(clock)
+    await sending.acquire(PRIVATE_CHAT)
+    assert clock.sleeps == []
+
+
+async def test_a_429_on_a_chat_is_one_sleep_not_a_spin_through_the_budget() -> None:
+    clock = RecordingTime()
+    sending = recording(clock)
+    sending.pause(5, PRIVATE_CHAT)
+    await sending.acquire(PRIVATE_CHAT)
+    assert clock.sleeps == [pytest.approx(5)]  # one wait, not a slot of the budget after another
+
+
+async def test_a_wait_within_the_rounding_margin_is_no_wait() -> None:
+    clock = RecordingTime(start=0.0)
+    sending = recording(clock)
+    sending.pause(1e-6, PRIVATE_CHAT)  # exactly the margin: float noise, not a wait
+    await sending.acquire(PRIVATE_CHAT)
+    assert clock.sleeps == []
+
+
+async def test_a_429_on_the_chat_while_waiting_for_the_moment_holds_that_caller() -> None:
+    clock = RecordingTime()
+    sending = recording(clock)
+
+    async def sleep_and_get_429(seconds: float) -> None:
+        clock.sleeps.append(seconds)
+        if len(clock.sleeps) == 1:
+            sending.pause(10, PRIVATE_CHAT)  # the chat's 429 arrives while this one sleeps
+        clock.now += seconds
+
+    sending._sleep = sleep_and_get_429
+    await sending.acquire(GROUP_CHAT)  # takes the peak's moment: the next caller must wait
+    await sending.acquire(PRIVATE_CHAT)
+    assert clock.now >= 1_010.0  # this very call waited out the 429
+
+
+async def test_pruning_counts_paused_chats_and_waits_for_twice_what_it_kept() -> None:
+    clock = RecordingTime()
+    sending = recording(clock, rate=1_000.0, peak=1_000.0)
+    first = range(1, PRUNE_AFTER + 2)
+    for chat in first:  # 10,001 chats held by a 429 until 1,100
+        sending.pause(100, chat)
+    await sending.acquire(1_000_001)  # 10,002 chats: pruned, every one still held
+    assert sending.remembered_chats() == PRUNE_AFTER + 2
+
+    clock.now = 1_050.0
+    await sending.acquire(1_000_002)  # 10,003: not pruned again before twice 10,002
+    assert sending.remembered_chats() == PRUNE_AFTER + 3
+
+    clock.now = 1_100.0  # the first 429s end now
+    for chat in range(2_000_001, 2_000_001 + PRUNE_AFTER + 1):
+        sending.pause(100, chat)
+    await sending.acquire(1_000_003)  # 20,005 > 20,004: pruned; ended 429s are forgotten
+    assert sending.remembered_chats() == PRUNE_AFTER + 2  # the new 429s and this chat
