@@ -438,3 +438,22 @@ async def test_pruning_counts_paused_chats_and_waits_for_twice_what_it_kept() ->
         sending.pause(100, chat)
     await sending.acquire(1_000_003)  # 20,005 > 20,004: pruned; ended 429s are forgotten
     assert sending.remembered_chats() == PRUNE_AFTER + 2  # the new 429s and this chat
+
+
+async def test_an_overall_wait_within_the_rounding_margin_is_no_wait() -> None:
+    clock = RecordingTime(start=0.0)
+    sending = recording(clock, rate=1_000_000.0, peak=1_000_000.0)
+    await sending.acquire(1)
+    await sending.acquire(2)  # the next moment is exactly 1e-6 s away: float noise
+    assert clock.sleeps == []
+
+
+async def test_a_chat_free_again_at_the_very_moment_of_pruning_is_forgotten() -> None:
+    clock = RecordingTime(start=0.0)
+    sending = recording(clock)
+    await sending.acquire(1)  # chat 1 is free again at 1.0
+    for chat in range(1_001, 1_001 + PRUNE_AFTER + 1):
+        sending.pause(100, chat)
+    clock.now = 1.0
+    await sending.acquire(2)  # 10,003 chats: pruned at 1.0, when chat 1 is free again
+    assert sending.remembered_chats() == PRUNE_AFTER + 2  # the 429s and chat 2
