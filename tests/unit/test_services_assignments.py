@@ -1,7 +1,7 @@
 """Completing assignments: authorization on every call, idempotent taps, an append-only audit."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -17,10 +17,11 @@ from services_support import (
     join,
     load,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FrozenClock
+from bot.services import assignments
 from bot.services.assignments import (
     COMMENT_MAX_LENGTH,
     comment,
@@ -29,13 +30,20 @@ from bot.services.assignments import (
     list_events,
     open_assignments_for_user,
     undo,
+    view_for_member,
 )
 from bot.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.services.members import ensure_user
 from bot.services.plans import sync_plan
-from bot.services.types import UNDO_WINDOW, AssignmentStatus, EventInfo, EventKind
+from bot.services.types import (
+    UNDO_WINDOW,
+    AssignmentStatus,
+    AssignmentView,
+    EventInfo,
+    EventKind,
+)
 from bot.services.units import add_unit, find_unit
-from storage.models import AssignmentEventRow
+from storage.models import AssignmentEventRow, AssignmentRow
 
 MEMBER_3, MEMBER_5, RCOI_MEMBER, STRANGER = 901, 905, 910, 999
 
@@ -255,3 +263,131 @@ async def test_a_retired_assignment_cannot_be_confirmed(
     with pytest.raises(Conflict):
         await confirm(session, target, MEMBER_3, NOW)
     assert (await open_assignments_for_user(session, MEMBER_3, NOW)).total == 0
+
+
+async def test_view_for_member_shows_the_members_assignment_and_refuses_others(
+    session: AsyncSession, world: World
+) -> None:
+    ours = await assignment_id(session, "1.2", SCHOOL_3)
+
+    view = await view_for_member(session, ours, MEMBER_3)
+
+    assert view == await get_assignment_view(session, ours)
+    with pytest.raises(Forbidden, match=f"user {MEMBER_5} is not a member of unit {view.unit_id}"):
+        await view_for_member(session, ours, MEMBER_5)
+
+
+async def test_undo_of_an_open_assignment_changes_nothing(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+
+    outcome = await undo(session, target, MEMBER_3, NOW)
+
+    assert outcome.changed is False
+    assert outcome.view == await get_assignment_view(session, target)
+    assert await list_events(session, target) == ()
+
+
+async def test_undo_clears_who_confirmed_and_stamps_the_change(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    await confirm(session, target, MEMBER_3, NOW)
+    later = NOW + timedelta(minutes=1)
+
+    outcome = await undo(session, target, MEMBER_3, later)
+
+    assert outcome.changed is True
+    assert (outcome.view.confirmed_at, outcome.view.confirmed_by_user_id) == (None, None)
+    row = await session.get(AssignmentRow, target)
+    assert row is not None
+    await session.refresh(row)
+    assert row.updated_at.replace(tzinfo=UTC) == later.astimezone(UTC)
+
+
+async def test_undo_window_is_the_callers_and_the_refusal_says_why(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    await confirm(session, target, MEMBER_3, NOW)
+    an_hour = NOW + timedelta(hours=1)
+
+    with pytest.raises(
+        Conflict, match=f"^assignment {target} was confirmed too long ago to undo$"
+    ):
+        await undo(session, target, MEMBER_3, an_hour)
+    outcome = await undo(session, target, MEMBER_3, an_hour, undo_window=timedelta(hours=2))
+    assert outcome.changed is True
+
+
+async def test_undo_reopens_only_its_own_assignment(session: AsyncSession, world: World) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    other = await assignment_id(session, "1.2", SCHOOL_3, 1)  # its second window
+    await confirm(session, target, MEMBER_3, NOW)
+    await confirm(session, other, MEMBER_3, NOW)
+
+    await undo(session, target, MEMBER_3, NOW)
+
+    assert (await get_assignment_view(session, other)).status is AssignmentStatus.CONFIRMED
+
+
+async def _stale_undo(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, target: int, seen: AssignmentView
+) -> bool:
+    """`undo` as a second tap sees it: it read `seen` just before another change landed."""
+
+    async def stale(*_: object) -> AssignmentView:
+        return seen
+
+    monkeypatch.setattr(assignments, "_authorize", stale)
+    return (await undo(session, target, MEMBER_3, NOW + timedelta(minutes=1))).changed
+
+
+async def test_undo_guards_against_a_change_between_reading_and_writing(
+    session: AsyncSession, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    seen = (await confirm(session, target, MEMBER_3, NOW)).view
+
+    # staff accepted the confirmation meanwhile: it stands
+    await session.execute(
+        update(AssignmentRow).where(AssignmentRow.id == target).values(accepted_at=NOW)
+    )
+    await session.commit()
+    assert await _stale_undo(session, monkeypatch, target, seen) is False
+    assert (await get_assignment_view(session, target)).status is AssignmentStatus.CONFIRMED
+
+    # another tap undid it meanwhile: no second undo, no second event
+    await session.execute(
+        update(AssignmentRow)
+        .where(AssignmentRow.id == target)
+        .values(accepted_at=None, status=AssignmentStatus.OPEN, confirmed_at=None)
+    )
+    await session.commit()
+    assert await _stale_undo(session, monkeypatch, target, seen) is False
+
+    # it was confirmed again long ago by the time this tap writes: too late to undo
+    await session.execute(
+        update(AssignmentRow)
+        .where(AssignmentRow.id == target)
+        .values(status=AssignmentStatus.CONFIRMED, confirmed_at=NOW - timedelta(hours=2))
+    )
+    await session.commit()
+    assert await _stale_undo(session, monkeypatch, target, seen) is False
+    assert [e.kind for e in await list_events(session, target)] == [EventKind.CONFIRMED]
+
+
+async def test_comment_errors_say_why_and_the_limit_is_inclusive(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+
+    with pytest.raises(InvalidInput, match=r"^an empty comment says nothing$"):
+        await comment(session, target, MEMBER_3, "   ", NOW)
+    with pytest.raises(
+        InvalidInput, match=f"^a comment is at most {COMMENT_MAX_LENGTH} characters$"
+    ):
+        await comment(session, target, MEMBER_3, "я" * (COMMENT_MAX_LENGTH + 1), NOW)
+    longest = await comment(session, target, MEMBER_3, "я" * COMMENT_MAX_LENGTH, NOW)
+    assert longest.text == "я" * COMMENT_MAX_LENGTH
