@@ -168,6 +168,8 @@ CORRECTED_FACTS = [
         "233/552",
     ),
     ("removal-consequences", ["удаляется с экзамена", "акт об", "аннулируется"], "232/551"),
+    ("essay-topics-bank", ["закрытого банка тем", "шесть тем"], "Структура закрытого банка"),
+    ("essay-directions", ["закрытого банка тем", "три раздела"], "закрытого банка"),
     (
         "early-period",
         ["Выпускники прошлых лет с 2024 года сдают ЕГЭ в досрочный период"],
@@ -194,6 +196,9 @@ def test_the_corrections_drop_the_old_statements(faq: Faq) -> None:
     assert "ФИПИ" not in faq.entry("oge-grading-scale").answer
     assert "устанавливает Минобрнауки России, а вузы" not in faq.entry("ege-minimum-scores").answer
     assert "в следующем году" not in faq.entry("removal-consequences").answer
+    # The essay topics come from a closed bank; only the изложение texts are in an open one.
+    for entry in faq.entries:
+        assert "открытого банка тем" not in entry.answer, entry.id
     # Where the 2023/24 rule of the seed plans differed, the entry says how.
     for entry_id in (
         "ege-retake-improve",
