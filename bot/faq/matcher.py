@@ -48,10 +48,10 @@ Vector = dict[str, float]
 
 # Weights of the score parts (fitted on the labelled set and the tuning part; they need not sum
 # to 1: confidence is calibrated on the scores they give).
-W_PHRASING = 0.35
+W_PHRASING = 0.2
 W_ENTRY = 0.3
-W_ANSWER = 0.15
-W_CHARS = 0.2
+W_ANSWER = 0.3
+W_CHARS = 0.1
 W_DENSE = 0.2
 TYPO_FACTOR = 0.8  # a corrected word counts a little less than one written right
 UNKNOWN_FACTOR = 0.7  # an unknown word weighs as much as 70% of the rarest FAQ word
@@ -74,18 +74,18 @@ CONTENT_CAP = 5.0
 # labelled set (218): a personal story («вчера учительница сказала…») and words reached only
 # through word vectors lower confidence.
 CONFIDENCE_WEIGHTS = {
-    "matched": 0.62,
-    "best": 2.11,
-    "margin": 7.57,
-    "asked": 2.43,
-    "content": 0.66,
-    "personal": -3.08,
-    "guessed": -1.8,
+    "matched": 0.67,
+    "best": 2.2,
+    "margin": 9.48,
+    "asked": 2.36,
+    "content": 0.25,
+    "personal": -3.89,
+    "guessed": -1.9,
 }
-CONFIDENCE_BIAS = -4.12
+CONFIDENCE_BIAS = -3.5
 
-ANSWER_AT = 0.82
-CLARIFY_AT = 0.4
+ANSWER_AT = 0.86
+CLARIFY_AT = 0.25
 ASK_AT = 0.5  # «ОГЭ or ЕГЭ?» only when the pair itself is a confident match
 
 GIA9, GIA11 = "гиа9", "гиа11"
