@@ -60,7 +60,7 @@ ASKING_FACTOR = 1.0  # «когда», «сколько» tell the dates entry f
 EXPAND_AT = 0.45  # an unknown word stands for FAQ words at least this close in meaning
 EXPAND_LIMIT = 2
 EXPAND_FACTOR = 0.8
-OTHER_EXAM_FACTOR = 0.75  # the question names another exam than the entry's
+OTHER_EXAM_FACTOR = 0.5  # the question names another exam than the entry's
 POLARITY_FACTOR = 0.6  # «что нельзя» against an entry about what is allowed
 RERANK = 12
 KEY_SHARE = 0.5  # a term in half of an entry's phrasings is what the entry is about
@@ -74,17 +74,17 @@ CONTENT_CAP = 5.0
 # labelled set (218): a personal story («вчера учительница сказала…») and words reached only
 # through word vectors lower confidence.
 CONFIDENCE_WEIGHTS = {
-    "matched": 0.67,
-    "best": 2.2,
-    "margin": 9.48,
-    "asked": 2.36,
-    "content": 0.25,
-    "personal": -3.89,
-    "guessed": -1.9,
+    "matched": 0.66,
+    "best": 2.28,
+    "margin": 9.98,
+    "asked": 2.08,
+    "content": 0.22,
+    "personal": -4.01,
+    "guessed": -1.88,
 }
-CONFIDENCE_BIAS = -3.5
+CONFIDENCE_BIAS = -3.33
 
-ANSWER_AT = 0.86
+ANSWER_AT = 0.88
 CLARIFY_AT = 0.25
 ASK_AT = 0.5  # «ОГЭ or ЕГЭ?» only when the pair itself is a confident match
 
