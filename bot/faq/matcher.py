@@ -85,7 +85,7 @@ CONFIDENCE_WEIGHTS = {
 CONFIDENCE_BIAS = -3.33
 
 ANSWER_AT = 0.88
-CLARIFY_AT = 0.25
+CLARIFY_AT = 0.27
 ASK_AT = 0.5  # «ОГЭ or ЕГЭ?» only when the pair itself is a confident match
 
 GIA9, GIA11 = "гиа9", "гиа11"
