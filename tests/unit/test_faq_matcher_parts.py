@@ -12,6 +12,7 @@ from bot.faq import Audience, Decision, Faq, FaqEntry, FaqMatcher, load_faq
 from bot.faq import matcher as matching
 from bot.faq.lexicon import Exam
 from bot.faq.matcher import _typo_limit
+from bot.faq.text import normalize
 
 FEATURES = {"matched", "best", "margin", "asked", "content", "dense", "personal", "guessed"}
 CLEAR = "как подать апелляцию на результаты"
@@ -214,3 +215,9 @@ def test_registration_twins_are_found_by_their_ids(matcher: FaqMatcher) -> None:
     gia9, gia11 = ids.index("gia9-registration"), ids.index("gia11-registration")
     assert gia11 in matcher._twins[gia9] and gia9 in matcher._twins[gia11]
     assert all(twin != index for index, twins in matcher._twins.items() for twin in twins)
+
+
+@pytest.mark.parametrize("dash", ["-", "\u2011", "\u2013", "\u2014"])
+def test_an_ordinal_with_any_dash_names_the_grade(matcher: FaqMatcher, dash: str) -> None:
+    assert normalize(f"заявление в 10{dash}й класс") == "заявление в 10 класс"
+    assert matcher.exams_named(f"после 9{dash}го класса") == {Exam.GIA9}
