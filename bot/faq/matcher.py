@@ -96,7 +96,8 @@ CONFLICTS = {
     Exam.ESSAY: {Exam.GIA9, Exam.INTERVIEW},
     Exam.INTERVIEW: {Exam.GIA11, Exam.ESSAY},
 }
-TWIN_PREFIXES = {"gia9-": Exam.GIA9, "gia11-": Exam.GIA11, "oge-": Exam.GIA9, "ege-": Exam.GIA11}
+# The part of an entry id that names its exam, anywhere in the id: `gia9-x`, `what-is-oge`.
+TWIN_WORDS = {"gia9": Exam.GIA9, "gia11": Exam.GIA11, "oge": Exam.GIA9, "ege": Exam.GIA11}
 
 
 class Decision(StrEnum):
@@ -355,12 +356,16 @@ class FaqMatcher:
         return (best, other) if Exam.GIA9 in self._exams[best] else (other, best)
 
     def _find_twins(self) -> dict[int, set[int]]:
-        """ГИА-9 and ГИА-11 entries answering the same need: `gia9-x`/`gia11-x`, or one topic."""
+        """ГИА-9 and ГИА-11 entries answering the same need: `gia9-x`/`gia11-x` (`oge`/`ege`,
+        anywhere in the id), or one topic."""
         stems: dict[str, dict[Exam, int]] = defaultdict(dict)
         for index, entry_id in enumerate(self._ids):
-            for prefix, exam in TWIN_PREFIXES.items():
-                if entry_id.startswith(prefix):
-                    stems[entry_id.removeprefix(prefix)][exam] = index
+            parts = entry_id.split("-")
+            named = [i for i, part in enumerate(parts) if part in TWIN_WORDS]
+            if len(named) == 1:  # «oge-ege-difference» names both: no twin
+                at = named[0]
+                stem = "-".join([*parts[:at], "*", *parts[at + 1 :]])
+                stems[stem][TWIN_WORDS[parts[at]]] = index
         twins: dict[int, set[int]] = defaultdict(set)
         for pair in stems.values():
             if Exam.GIA9 in pair and Exam.GIA11 in pair:

@@ -221,3 +221,26 @@ def test_registration_twins_are_found_by_their_ids(matcher: FaqMatcher) -> None:
 def test_an_ordinal_with_any_dash_names_the_grade(matcher: FaqMatcher, dash: str) -> None:
     assert normalize(f"заявление в 10{dash}й класс") == "заявление в 10 класс"
     assert matcher.exams_named(f"после 9{dash}го класса") == {Exam.GIA9}
+
+
+@pytest.mark.parametrize(
+    ("gia9", "gia11"),
+    [
+        ("gia9-registration", "gia11-registration"),
+        ("oge-foreign-oral", "ege-foreign-oral"),
+        ("gve-who-gia9", "gve-who-gia11"),  # the exam at the end of the id
+        ("what-is-oge", "what-is-ege"),
+    ],
+)
+def test_twins_are_found_wherever_the_id_names_the_exam(
+    matcher: FaqMatcher, gia9: str, gia11: str
+) -> None:
+    ids = matcher._ids
+    assert ids.index(gia11) in matcher._twins[ids.index(gia9)]
+    assert ids.index(gia9) in matcher._twins[ids.index(gia11)]
+
+
+def test_an_id_naming_both_exams_has_no_twin_by_its_id(faq: Faq) -> None:
+    both = entry("oge-ege-x", "Чем ОГЭ отличается от ЕГЭ?")
+    small = Faq(entries=(both, entry("ege-x", "Что такое ЕГЭ?")), synonyms=faq.synonyms)
+    assert not FaqMatcher(small, semantic=False)._twins
