@@ -3,8 +3,8 @@
 The index is built once per `Faq`. Each entry is scored from:
 - TF-IDF cosines over lemmas (synonyms folded in, negated verbs folded into their own terms:
   «не сдал» is failing, «не пришёл» is not taking) against each phrasing, the entry's phrasings
-  together and, lighter, its answer; generic words (ЕГЭ, экзамен, сдавать, как…) weigh a fraction
-  of their IDF and never count as content;
+  together and its answer; generic words (ЕГЭ, экзамен, сдавать, как…) weigh only their (low)
+  IDF and never count as content;
 - a character-level similarity to the closest phrasing (typos, word order);
 - meaning: IDF-weighted mean navec word vectors of the question against each phrasing, and words
   the FAQ does not use are mapped to their nearest FAQ words by the same vectors («ангина» →
@@ -55,8 +55,6 @@ W_CHARS = 0.1
 W_DENSE = 0.2
 TYPO_FACTOR = 0.8  # a corrected word counts a little less than one written right
 UNKNOWN_FACTOR = 0.7  # an unknown word weighs as much as 70% of the rarest FAQ word
-GENERIC_FACTOR = 1.0  # IDF already weighs «ЕГЭ», «экзамен» little; they are never content
-ASKING_FACTOR = 1.0  # «когда», «сколько» tell the dates entry from the one about the exam
 EXPAND_AT = 0.45  # an unknown word stands for FAQ words at least this close in meaning
 EXPAND_LIMIT = 2
 EXPAND_FACTOR = 0.8
@@ -178,15 +176,11 @@ class FaqMatcher:
         ]
         answers = [self._analyze(entry.answer, surfaces) for entry in faq.entries]
         asked = [[term for terms in entry for term in terms] for entry in phrasings]
+        # Generic words (ЕГЭ, экзамен) keep their IDF, which is low already (a lower weight was
+        # tried and matched worse); they never count as content (`no_content`).
         self._idf = _idf(asked, answers)
-        for term in self._idf:
-            if term in self.lexicon.generic:
-                self._idf[term] *= GENERIC_FACTOR
-            elif term in self.lexicon.asking:
-                self._idf[term] *= ASKING_FACTOR
         self._unknown_weight = UNKNOWN_FACTOR * max(self._idf.values(), default=1.0)
 
-        self._phrasing_owner = [i for i, entry in enumerate(phrasings) for _ in entry]
         # Where each entry's phrasings start in the flat list: per-entry maxima in one numpy call.
         self._starts = np.cumsum([0] + [len(entry) for entry in phrasings[:-1]])
         flat = [terms for entry in phrasings for terms in entry]

@@ -244,3 +244,18 @@ def test_an_id_naming_both_exams_has_no_twin_by_its_id(faq: Faq) -> None:
     both = entry("oge-ege-x", "Чем ОГЭ отличается от ЕГЭ?")
     small = Faq(entries=(both, entry("ege-x", "Что такое ЕГЭ?")), synonyms=faq.synonyms)
     assert not FaqMatcher(small, semantic=False)._twins
+
+
+def test_an_unknown_word_dilutes_the_share_of_the_question_covered(matcher: FaqMatcher) -> None:
+    alone = matcher.features("шпаргалка")
+    diluted = matcher.features("шпаргалка щщщщщщщщщщщщ")
+    weight = matcher._idf["шпаргалка"]
+    unknown = matching.UNKNOWN_FACTOR * max(matcher._idf.values())
+    assert alone["asked"] == pytest.approx(1.0)
+    assert diluted["asked"] == pytest.approx(weight / math.hypot(weight, unknown))
+
+
+def test_an_empty_faq_sends_everything_to_an_operator(faq: Faq) -> None:
+    empty = FaqMatcher(Faq(entries=(), synonyms=faq.synonyms), semantic=False)
+    result = empty.match("как подать апелляцию")
+    assert result.decision == Decision.TO_OPERATOR and result.top_ids == []
