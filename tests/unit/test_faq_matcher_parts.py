@@ -259,3 +259,15 @@ def test_an_empty_faq_sends_everything_to_an_operator(faq: Faq) -> None:
     empty = FaqMatcher(Faq(entries=(), synonyms=faq.synonyms), semantic=False)
     result = empty.match("как подать апелляцию")
     assert result.decision == Decision.TO_OPERATOR and result.top_ids == []
+
+
+def test_a_question_worded_as_a_phrasing_gets_the_full_character_similarity(
+    faq: Faq, matcher: FaqMatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = faq.entry("cheat-sheets").question
+    with_chars = matcher.match(question).matches[0]
+    weight = matching.W_CHARS
+    monkeypatch.setattr(matching, "W_CHARS", 0.0)
+    without = matcher.match(question).matches[0]
+    assert with_chars.entry_id == without.entry_id == "cheat-sheets"
+    assert with_chars.score - without.score == pytest.approx(weight, abs=2e-4)
