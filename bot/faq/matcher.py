@@ -58,6 +58,7 @@ UNKNOWN_FACTOR = 0.7  # an unknown word weighs as much as 70% of the rarest FAQ 
 EXPAND_AT = 0.45  # an unknown word stands for FAQ words at least this close in meaning
 EXPAND_LIMIT = 2
 EXPAND_FACTOR = 0.8
+SAME_EXAM_FACTOR = 1.2  # an essay or interview question prefers that exam's entries
 OTHER_EXAM_FACTOR = 0.5  # the question names another exam than the entry's
 POLARITY_FACTOR = 0.6  # «что нельзя» against an entry about what is allowed
 RERANK = 12
@@ -320,6 +321,8 @@ class FaqMatcher:
             for index, exams in enumerate(self._exams):
                 if exams & conflicting and not exams & query.exams:
                     scores[index] *= OTHER_EXAM_FACTOR
+                elif exams & query.exams & {Exam.ESSAY, Exam.INTERVIEW} and query.named_exam:
+                    scores[index] *= SAME_EXAM_FACTOR
         if query.polarity is not Polarity.NEUTRAL:
             for index, polarity in enumerate(self._polarity):
                 if polarity is not Polarity.NEUTRAL and polarity is not query.polarity:

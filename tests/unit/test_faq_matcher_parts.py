@@ -271,3 +271,10 @@ def test_a_question_worded_as_a_phrasing_gets_the_full_character_similarity(
     without = matcher.match(question).matches[0]
     assert with_chars.entry_id == without.entry_id == "cheat-sheets"
     assert with_chars.score - without.score == pytest.approx(weight, abs=2e-4)
+
+
+def test_a_question_naming_the_interview_prefers_the_interviews_entries(
+    matcher: FaqMatcher,
+) -> None:
+    # The general «ill on the exam day» entry is close; the interview's own retake answers it.
+    assert matcher.match("заболела в день собеседования").top_ids[0] == "interview-retake"
