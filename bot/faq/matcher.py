@@ -193,6 +193,12 @@ class FaqMatcher:
         ]
         self._asked_terms = [frozenset(terms) for terms in asked]
         self._key_terms = [self._key_terms_of(entry) for entry in phrasings]
+        # By term, so a question touches only the entries whose key terms it names.
+        self._key_totals = [sum(key_terms.values()) for key_terms in self._key_terms]
+        self._key_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, key_terms in enumerate(self._key_terms):
+            for term, weight in key_terms.items():
+                self._key_postings[term].append((index, weight))
         self._twins = self._find_twins()
 
         # Typo targets: every word form and lemma of the FAQ, and the synonyms' words.
@@ -312,10 +318,13 @@ class FaqMatcher:
                 query.text, self._phrasing_texts[index], scorer=fuzz.token_sort_ratio
             )
             scores[index] += W_CHARS * (found[1] / 100 if found else 0.0)
-        for index, key_terms in enumerate(self._key_terms):
-            if key_terms:
-                missing = sum(w for term, w in key_terms.items() if term not in query.vector)
-                scores[index] *= 1 - KEY_PENALTY * missing / sum(key_terms.values())
+        present = [0.0] * size
+        for term in query.vector:
+            for index, weight in self._key_postings.get(term, ()):
+                present[index] += weight
+        for index, total in enumerate(self._key_totals):
+            if total:
+                scores[index] *= 1 - KEY_PENALTY * (total - present[index]) / total
         if query.exams:
             conflicting = set().union(*(CONFLICTS[exam] for exam in query.exams))
             for index, exams in enumerate(self._exams):
