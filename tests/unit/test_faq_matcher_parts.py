@@ -77,6 +77,7 @@ def test_typo_limit_grows_with_the_length_and_is_stricter_for_real_words(
         ("ббалл", "паспаррт", "балл"),  # the closer correction wins
         ("паспаррт", "баал", "балл"),
         ("щщщщщщщщщщщщ", "щщщщщщщщщщщщ", None),
+        ("щ" * 30, "щ" * 30, None),  # longer than any FAQ word: no candidates at all
         ("дома", "дома", None),  # a real word of four letters is left alone
     ],
 )
