@@ -76,6 +76,7 @@ def test_typo_limit_grows_with_the_length_and_is_stricter_for_real_words(
         ("баалл", "паспарт", "балл"),  # a tie: the surface's correction wins
         ("ббалл", "паспаррт", "балл"),  # the closer correction wins
         ("паспаррт", "баал", "балл"),
+        ("смартфн", "смартфн", "смартфон"),  # a synonym's word the FAQ text never uses
         ("щщщщщщщщщщщщ", "щщщщщщщщщщщщ", None),
         ("щ" * 30, "щ" * 30, None),  # longer than any FAQ word: no candidates at all
         ("дома", "дома", None),  # a real word of four letters is left alone
