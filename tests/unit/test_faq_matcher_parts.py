@@ -3,6 +3,7 @@ confidence and its thresholds, the ГИА-9/ГИА-11 pair (issue 13: what mutat
 untested in bot/faq/matcher.py)."""
 
 import math
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from bot.faq import Audience, Decision, Faq, FaqEntry, FaqMatcher, load_faq
 from bot.faq import matcher as matching
-from bot.faq.lexicon import Exam
+from bot.faq.lexicon import Exam, Polarity
 from bot.faq.matcher import _typo_limit
 from bot.faq.text import normalize
 
@@ -280,3 +281,41 @@ def test_a_question_naming_the_interview_prefers_the_interviews_entries(
 ) -> None:
     # The general «ill on the exam day» entry is close; the interview's own retake answers it.
     assert matcher.match("заболела в день собеседования").top_ids[0] == "interview-retake"
+
+
+def test_generic_words_do_not_move_a_phrasings_meaning(faq: Faq) -> None:
+    small = Faq(entries=(entry("phone", "телефон на экзамене ЕГЭ?"),), synonyms=faq.synonyms)
+    matcher = FaqMatcher(small)
+    assert matcher._dense_scores(matcher._query("телефон", None))[0] == pytest.approx(1.0)
+
+
+def test_word_vectors_never_lead_to_generic_or_excluded_words(matcher: FaqMatcher) -> None:
+    lexicon = matcher.lexicon
+    reachable = {name for names in matcher._vocabulary for name in names}
+    assert reachable
+    assert not reachable & lexicon.not_by_meaning
+    # Generic words are reached only as the group of a synonym («девятиклассник» → ГИА-9).
+    assert not reachable & {"экзамен", "сдавать", "можно", "школа", "класс"}
+
+
+def test_an_entry_takes_the_polarity_most_of_its_phrasings_have(faq: Faq) -> None:
+    forbidden = entry("no", "Что нельзя брать на экзамен?", "Что запрещено проносить?", "Где ППЭ?")
+    allowed = entry("yes", "Что можно брать на экзамен?", "Что разрешено проносить?")
+    even = entry("even", "Что можно брать?", "Что нельзя брать?")
+    small = Faq(entries=(forbidden, allowed, even), synonyms=faq.synonyms)
+    assert FaqMatcher(small, semantic=False)._polarity == [
+        Polarity.FORBIDDEN,
+        Polarity.ALLOWED,
+        Polarity.NEUTRAL,
+    ]
+
+
+def test_entries_of_one_topic_pair_across_the_exams_only(faq: Faq) -> None:
+    def of(entry_id: str, audience: Audience) -> FaqEntry:
+        return replace(entry(entry_id, f"Вопрос {entry_id}?"), topic="results", audience=audience)
+
+    small = Faq(
+        entries=(of("a", Audience.GIA9), of("b", Audience.GIA11), of("c", Audience.BOTH)),
+        synonyms=faq.synonyms,
+    )
+    assert dict(FaqMatcher(small, semantic=False)._twins) == {0: {1}, 1: {0}}
