@@ -153,9 +153,23 @@ CORRECTED_FACTS = [
     ("ege-minimum-scores", ["каждое ведомство-учредитель", "других министерств"], "№ 845"),
     ("oge-grading-scale", ["рекомендует Рособрнадзор", "письмом"], "№ 02-20"),
     ("allowed-aids", ["совместным приказом Минпросвещения России и Рособрнадзора"], "№ 1904"),
-    ("parents-at-exam", ["С 2025 года", "представители родительских комитетов"], "232/551"),
-    ("public-observer", ["С 2025 года", "представители родительских"], "233/552"),
+    (
+        "parents-at-exam",
+        [
+            "С 2025 года на ЕГЭ",
+            "представители родительских комитетов",
+            "не являются родственниками участников, сдающих экзамен в этом ППЭ",
+        ],
+        "232/551",
+    ),
+    (
+        "public-observer",
+        ["С 2025 года на ЕГЭ", "не являются родственниками участников"],
+        "233/552",
+    ),
     ("removal-consequences", ["удаляется с экзамена", "акт об", "аннулируется"], "232/551"),
+    ("essay-topics-bank", ["закрытого банка тем", "шесть тем"], "Структура закрытого банка"),
+    ("essay-directions", ["закрытого банка тем", "три раздела"], "закрытого банка"),
     (
         "early-period",
         ["Выпускники прошлых лет с 2024 года сдают ЕГЭ в досрочный период"],
@@ -182,6 +196,9 @@ def test_the_corrections_drop_the_old_statements(faq: Faq) -> None:
     assert "ФИПИ" not in faq.entry("oge-grading-scale").answer
     assert "устанавливает Минобрнауки России, а вузы" not in faq.entry("ege-minimum-scores").answer
     assert "в следующем году" not in faq.entry("removal-consequences").answer
+    # The essay topics come from a closed bank; only the изложение texts are in an open one.
+    for entry in faq.entries:
+        assert "открытого банка тем" not in entry.answer, entry.id
     # Where the 2023/24 rule of the seed plans differed, the entry says how.
     for entry_id in (
         "ege-retake-improve",
@@ -190,6 +207,67 @@ def test_the_corrections_drop_the_old_statements(faq: Faq) -> None:
         "parents-at-exam",
     ):
         assert faq.entry(entry_id).earlier_rule, entry_id
+
+
+# Facts the third pass of issue 10 added, each checked against the source it names.
+ADDED_FACTS = [
+    (
+        "past-graduates-when",
+        ["досрочный период", "резервные дни основного периода", "В дополнительный (сентябрьский)"],
+        "243/802",
+    ),
+    ("foreign-russian-test-failed", ["не ранее чем через три месяца", "только устно"], "№ 170"),
+    ("foreign-russian-test-exempt", ["переводятся из одной российской школы", "ГИА-9"], "№ 171"),
+    ("admission-special-quota", ["Особая квота — не менее 10%", "Отдельная квота"], "ч. 5.1"),
+    ("admission-target", ["«Работа России»", "после зачисления"], "№ 555"),
+    ("medal-rounding", ["среднее арифметическое полугодовых и годовых", "баллы ЕГЭ"], "№ 730"),
+    (
+        "college-after-10th",
+        ["аттестат об основном общем образовании", "справку об обучении"],
+        "№ 457",
+    ),
+    ("essay-memorized-text", ["«незачёт» за работу в целом"], "требование № 2"),
+    ("oge-two-exams-college", ["русскому языку и математике", "до 2029 года"], "18.12.2025"),
+]
+
+
+@pytest.mark.parametrize(("entry_id", "phrases", "source"), ADDED_FACTS)
+def test_the_added_facts_name_their_source(
+    faq: Faq, entry_id: str, phrases: list[str], source: str
+) -> None:
+    entry = faq.entry(entry_id)
+    answer = " ".join(entry.answer.split())
+    for phrase in phrases:
+        assert phrase in answer, (entry_id, phrase)
+    assert source in " ".join(entry.source.split())
+    assert entry.actual_on == SECOND_PASS_ON
+
+
+def test_rules_that_changed_since_the_seed_plans_say_how(faq: Faq) -> None:
+    for entry_id in ("past-graduates-when", "foreign-russian-test-failed", "admission-target"):
+        assert faq.entry(entry_id).earlier_rule, entry_id
+
+
+# What a source must name: a document with its number, or an official body or site.
+OFFICIAL_SOURCE_RE = re.compile(
+    r"№|ФИПИ|Рособрнадзор|Минпросвещения|Минобрнауки|РЦОИ|Порядок|Порядки|Федеральный закон"
+    r"|fipi\.ru|obrnadzor\.gov\.ru|раздела hotline плана"
+)
+
+
+def test_every_source_names_an_official_document_or_body(faq: Faq) -> None:
+    for entry in faq.entries:
+        assert OFFICIAL_SOURCE_RE.search(entry.source), entry.id
+
+
+def test_answers_give_no_medical_advice(faq: Faq) -> None:
+    psychology = [entry for entry in faq.entries if entry.topic == "psychology"]
+    assert len(psychology) >= 6
+    for entry in psychology:
+        answer = entry.answer.lower()
+        for advice in ("вдох на", "спите не меньше", "двух недель", "выпейте", "примите"):
+            assert advice not in answer, (entry.id, advice)
+        assert "психолог" in answer or "8-800-2000-122" in answer, entry.id
 
 
 def test_answers_that_differ_by_exam_come_in_pairs(faq: Faq) -> None:
