@@ -84,8 +84,11 @@ class Lexicon:
 
 def _find(cues: dict[Exam, tuple[tuple[str, ...], ...]], lemmas: list[str]) -> set[Exam]:
     found: set[Exam] = set()
+    words = set(lemmas)
     for exam, phrases in cues.items():
         for phrase in phrases:
+            if phrase[0] not in words:  # most cues are absent: skip the scan
+                continue
             size = len(phrase)
             if any(tuple(lemmas[i : i + size]) == phrase for i in range(len(lemmas) - size + 1)):
                 found.add(exam)

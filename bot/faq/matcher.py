@@ -3,8 +3,8 @@
 The index is built once per `Faq`. Each entry is scored from:
 - TF-IDF cosines over lemmas (synonyms folded in, negated verbs folded into their own terms:
   «не сдал» is failing, «не пришёл» is not taking) against each phrasing, the entry's phrasings
-  together and, lighter, its answer; generic words (ЕГЭ, экзамен, сдавать, как…) weigh a fraction
-  of their IDF and never count as content;
+  together and its answer; generic words (ЕГЭ, экзамен, сдавать, как…) weigh only their (low)
+  IDF and never count as content;
 - a character-level similarity to the closest phrasing (typos, word order);
 - meaning: IDF-weighted mean navec word vectors of the question against each phrasing, and words
   the FAQ does not use are mapped to their nearest FAQ words by the same vectors («ангина» →
@@ -48,19 +48,18 @@ Vector = dict[str, float]
 
 # Weights of the score parts (fitted on the labelled set and the tuning part; they need not sum
 # to 1: confidence is calibrated on the scores they give).
-W_PHRASING = 0.35
+W_PHRASING = 0.2
 W_ENTRY = 0.3
-W_ANSWER = 0.15
-W_CHARS = 0.2
+W_ANSWER = 0.3
+W_CHARS = 0.1
 W_DENSE = 0.2
 TYPO_FACTOR = 0.8  # a corrected word counts a little less than one written right
 UNKNOWN_FACTOR = 0.7  # an unknown word weighs as much as 70% of the rarest FAQ word
-GENERIC_FACTOR = 1.0  # IDF already weighs «ЕГЭ», «экзамен» little; they are never content
-ASKING_FACTOR = 1.0  # «когда», «сколько» tell the dates entry from the one about the exam
 EXPAND_AT = 0.45  # an unknown word stands for FAQ words at least this close in meaning
 EXPAND_LIMIT = 2
 EXPAND_FACTOR = 0.8
-OTHER_EXAM_FACTOR = 0.75  # the question names another exam than the entry's
+SAME_EXAM_FACTOR = 1.2  # an essay or interview question prefers that exam's entries
+OTHER_EXAM_FACTOR = 0.5  # the question names another exam than the entry's
 POLARITY_FACTOR = 0.6  # «что нельзя» against an entry about what is allowed
 RERANK = 12
 KEY_SHARE = 0.5  # a term in half of an entry's phrasings is what the entry is about
@@ -74,18 +73,18 @@ CONTENT_CAP = 5.0
 # labelled set (218): a personal story («вчера учительница сказала…») and words reached only
 # through word vectors lower confidence.
 CONFIDENCE_WEIGHTS = {
-    "matched": 0.62,
-    "best": 2.11,
-    "margin": 7.57,
-    "asked": 2.43,
-    "content": 0.66,
-    "personal": -3.08,
-    "guessed": -1.8,
+    "matched": 0.66,
+    "best": 2.28,
+    "margin": 9.98,
+    "asked": 2.08,
+    "content": 0.22,
+    "personal": -4.01,
+    "guessed": -1.88,
 }
-CONFIDENCE_BIAS = -4.12
+CONFIDENCE_BIAS = -3.33
 
-ANSWER_AT = 0.82
-CLARIFY_AT = 0.4
+ANSWER_AT = 0.88
+CLARIFY_AT = 0.27
 ASK_AT = 0.5  # «ОГЭ or ЕГЭ?» only when the pair itself is a confident match
 
 GIA9, GIA11 = "гиа9", "гиа11"
@@ -96,7 +95,8 @@ CONFLICTS = {
     Exam.ESSAY: {Exam.GIA9, Exam.INTERVIEW},
     Exam.INTERVIEW: {Exam.GIA11, Exam.ESSAY},
 }
-TWIN_PREFIXES = {"gia9-": Exam.GIA9, "gia11-": Exam.GIA11, "oge-": Exam.GIA9, "ege-": Exam.GIA11}
+# The part of an entry id that names its exam, anywhere in the id: `gia9-x`, `what-is-oge`.
+TWIN_WORDS = {"gia9": Exam.GIA9, "gia11": Exam.GIA11, "oge": Exam.GIA9, "ege": Exam.GIA11}
 
 
 class Decision(StrEnum):
@@ -177,15 +177,11 @@ class FaqMatcher:
         ]
         answers = [self._analyze(entry.answer, surfaces) for entry in faq.entries]
         asked = [[term for terms in entry for term in terms] for entry in phrasings]
+        # Generic words (ЕГЭ, экзамен) keep their IDF, which is low already (a lower weight was
+        # tried and matched worse); they never count as content (`no_content`).
         self._idf = _idf(asked, answers)
-        for term in self._idf:
-            if term in self.lexicon.generic:
-                self._idf[term] *= GENERIC_FACTOR
-            elif term in self.lexicon.asking:
-                self._idf[term] *= ASKING_FACTOR
         self._unknown_weight = UNKNOWN_FACTOR * max(self._idf.values(), default=1.0)
 
-        self._phrasing_owner = [i for i, entry in enumerate(phrasings) for _ in entry]
         # Where each entry's phrasings start in the flat list: per-entry maxima in one numpy call.
         self._starts = np.cumsum([0] + [len(entry) for entry in phrasings[:-1]])
         flat = [terms for entry in phrasings for terms in entry]
@@ -197,6 +193,12 @@ class FaqMatcher:
         ]
         self._asked_terms = [frozenset(terms) for terms in asked]
         self._key_terms = [self._key_terms_of(entry) for entry in phrasings]
+        # By term, so a question touches only the entries whose key terms it names.
+        self._key_totals = [sum(key_terms.values()) for key_terms in self._key_terms]
+        self._key_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, key_terms in enumerate(self._key_terms):
+            for term, weight in key_terms.items():
+                self._key_postings[term].append((index, weight))
         self._twins = self._find_twins()
 
         # Typo targets: every word form and lemma of the FAQ, and the synonyms' words.
@@ -316,15 +318,20 @@ class FaqMatcher:
                 query.text, self._phrasing_texts[index], scorer=fuzz.token_sort_ratio
             )
             scores[index] += W_CHARS * (found[1] / 100 if found else 0.0)
-        for index, key_terms in enumerate(self._key_terms):
-            if key_terms:
-                missing = sum(w for term, w in key_terms.items() if term not in query.vector)
-                scores[index] *= 1 - KEY_PENALTY * missing / sum(key_terms.values())
+        present = [0.0] * size
+        for term in query.vector:
+            for index, weight in self._key_postings.get(term, ()):
+                present[index] += weight
+        for index, total in enumerate(self._key_totals):
+            if total:
+                scores[index] *= 1 - KEY_PENALTY * (total - present[index]) / total
         if query.exams:
             conflicting = set().union(*(CONFLICTS[exam] for exam in query.exams))
             for index, exams in enumerate(self._exams):
                 if exams & conflicting and not exams & query.exams:
                     scores[index] *= OTHER_EXAM_FACTOR
+                elif exams & query.exams & {Exam.ESSAY, Exam.INTERVIEW} and query.named_exam:
+                    scores[index] *= SAME_EXAM_FACTOR
         if query.polarity is not Polarity.NEUTRAL:
             for index, polarity in enumerate(self._polarity):
                 if polarity is not Polarity.NEUTRAL and polarity is not query.polarity:
@@ -355,12 +362,16 @@ class FaqMatcher:
         return (best, other) if Exam.GIA9 in self._exams[best] else (other, best)
 
     def _find_twins(self) -> dict[int, set[int]]:
-        """ГИА-9 and ГИА-11 entries answering the same need: `gia9-x`/`gia11-x`, or one topic."""
+        """ГИА-9 and ГИА-11 entries answering the same need: `gia9-x`/`gia11-x` (`oge`/`ege`,
+        anywhere in the id), or one topic."""
         stems: dict[str, dict[Exam, int]] = defaultdict(dict)
         for index, entry_id in enumerate(self._ids):
-            for prefix, exam in TWIN_PREFIXES.items():
-                if entry_id.startswith(prefix):
-                    stems[entry_id.removeprefix(prefix)][exam] = index
+            parts = entry_id.split("-")
+            named = [i for i, part in enumerate(parts) if part in TWIN_WORDS]
+            if len(named) == 1:  # «oge-ege-difference» names both: no twin
+                at = named[0]
+                stem = "-".join([*parts[:at], "*", *parts[at + 1 :]])
+                stems[stem][TWIN_WORDS[parts[at]]] = index
         twins: dict[int, set[int]] = defaultdict(set)
         for pair in stems.values():
             if Exam.GIA9 in pair and Exam.GIA11 in pair:

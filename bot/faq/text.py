@@ -15,6 +15,8 @@ _WORD_RE = re.compile(r"[0-9a-zа-я]+")
 _CYRILLIC_RE = re.compile(r"[а-я]")
 _LATIN_RE = re.compile(r"[a-z]")
 _LOOKALIKES = str.maketrans("aeopcxykmthb", "аеорсхукмтнв")
+# Phones and editors type «10‑й» with a non-breaking hyphen or a dash: all read as «-».
+_DASHES = str.maketrans("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-------")
 
 _STOP_WORDS_TEXT = """
     а и или но да же ли ль бы б вот вон ну ведь уж уже еще даже только лишь просто как так такой
@@ -35,7 +37,7 @@ MIN_FUZZY_LENGTH = 4
 
 def normalize(text: str) -> str:
     """Lowercase, ё→е, «гиа9» → «гиа 9», no punctuation, emoji or greetings; single spaces."""
-    text = text.lower().replace("ё", "е")
+    text = text.lower().replace("ё", "е").translate(_DASHES)
     text = _GREETING_RE.sub(" ", text)
     text = _ORDINAL_RE.sub(r"\1", text)
     text = _LETTER_DIGIT_RE.sub(" ", text)
