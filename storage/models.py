@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
 
+from bot.domain.enums import AssignmentStatus, EventKind, Role, UnitKind
 from bot.plan.parties import PartyKind
-from bot.services.types import AssignmentStatus, EventKind, Role, UnitKind
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.services.types import EvidenceKind, ExtensionStatus
+from bot.domain.enums import EvidenceKind, ExtensionStatus
 from storage.models import Base, _enum
 from storage.models_reminders import DeliveryStatus
 

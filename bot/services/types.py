@@ -2,56 +2,42 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Generic, TypeVar
 
+from bot.domain.enums import (
+    AssignmentStatus,
+    EventKind,
+    EvidenceKind,
+    ExtensionStatus,
+    Role,
+    UnitKind,
+)
 from bot.reminders.policy import ReminderKind
 
+__all__ = [
+    "UNDO_WINDOW",
+    "AssignmentStatus",
+    "AssignmentView",
+    "ConfirmOutcome",
+    "EventInfo",
+    "EventKind",
+    "EvidenceKind",
+    "ExtensionStatus",
+    "InvitationInfo",
+    "MemberInfo",
+    "MembershipInfo",
+    "Page",
+    "Redemption",
+    "ReminderItem",
+    "Role",
+    "UnitInfo",
+    "UnitKind",
+    "UserInfo",
+]
+"""The enums live in bot/domain/enums.py so storage can use them; they are named here too,
+where services and handlers have always taken them."""
+
 T = TypeVar("T")
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    STAFF = "staff"
-    OPERATOR = "operator"
-    MEMBER = "member"
-    PUBLIC = "public"
-
-
-class UnitKind(StrEnum):
-    PERSON = "person"
-    ORGANISATION = "organisation"
-
-
-class AssignmentStatus(StrEnum):
-    OPEN = "open"
-    CONFIRMED = "confirmed"
-
-
-class EventKind(StrEnum):
-    CONFIRMED = "confirmed"
-    UNDONE = "undone"
-    COMMENTED = "commented"
-    EVIDENCE = "evidence"
-    """A document or photo attached to the confirmation."""
-    ACCEPTED = "accepted"
-    """Staff accepted the confirmation («снято с контроля»)."""
-    RETURNED = "returned"
-    """Staff returned the confirmation with a comment: the assignment is open again."""
-    EXT_REQUESTED = "ext_requested"
-    EXT_APPROVED = "ext_approved"
-    EXT_REFUSED = "ext_refused"
-
-
-class ExtensionStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REFUSED = "refused"
-
-
-class EvidenceKind(StrEnum):
-    DOCUMENT = "document"
-    PHOTO = "photo"
 
 
 UNDO_WINDOW = timedelta(minutes=15)
