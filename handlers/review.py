@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import format_day
+from bot.i18n import format_day, one_stop
 from bot.screens.render import one_line, too_long
 from bot.services.assignments import COMMENT_MAX_LENGTH, get_assignment_view
 from bot.services.extensions import (
@@ -540,8 +540,10 @@ async def save_approval(
     view = await get_assignment_view(session, request.assignment_id)
 
     def render(locale: str) -> tuple[str, InlineKeyboardMarkup | None]:
-        text = _("Extension approved: {code}, the new deadline is {day}.").format(
-            code=escape(request.task_code), day=format_day(day, locale)
+        text = one_stop(
+            _("Extension approved: {code}, the new deadline is {day}.").format(
+                code=escape(request.task_code), day=format_day(day, locale)
+            )
         )
         if request.decision_comment:
             text += "\n" + escape(request.decision_comment)
@@ -557,10 +559,12 @@ async def save_approval(
         now=now,
     )
     await message.answer(
-        _("Extended: {code} for {unit} until {day}.").format(
-            code=escape(request.task_code),
-            unit=escape(request.unit_name),
-            day=format_day(day, i18n.current_locale),
+        one_stop(
+            _("Extended: {code} for {unit} until {day}.").format(
+                code=escape(request.task_code),
+                unit=escape(request.unit_name),
+                day=format_day(day, i18n.current_locale),
+            )
         )
     )
 
@@ -590,10 +594,12 @@ async def save_refusal(
         key=f"ext:{request.id}:decided",
         kind="ext_refused",
         render=lambda locale: (
-            _("Extension refused: {code}, the deadline stays {day}. {comment}").format(
-                code=escape(request.task_code),
-                day=format_day(request.deadline, locale),
-                comment=escape(request.decision_comment or ""),
+            one_stop(
+                _("Extension refused: {code}, the deadline stays {day}. {comment}").format(
+                    code=escape(request.task_code),
+                    day=format_day(request.deadline, locale),
+                    comment=escape(request.decision_comment or ""),
+                )
             ),
             None,
         ),

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import format_day, ngettext
+from bot.i18n import format_day, ngettext, one_stop
 from bot.reminders.policy import ReminderKind
 from bot.services.types import (
     AssignmentStatus,
@@ -95,8 +95,10 @@ def assignment_card(
     lines.append(_("Deadline: {window}").format(window=window_text(view, locale)) + label)
     if view.due_date is not None:
         lines.append(
-            _("Extended; the plan's deadline was {day}.").format(
-                day=format_day(view.window_end, locale)
+            one_stop(
+                _("Extended; the plan's deadline was {day}.").format(
+                    day=format_day(view.window_end, locale)
+                )
             )
         )
     lines.append(_("Responsible: {unit}").format(unit=escape(view.unit_name)))

@@ -272,3 +272,27 @@ async def test_review_is_one_paged_message_with_the_extension_requests(
             "3. Продлить", "3. Отказать", "🔄 Обновить",
         ]  # fmt: skip
         assert bot.server.unexpected_errors() == []
+
+
+async def test_a_refused_request_without_a_date_reads_whole(bot: Harness) -> None:
+    """The measure card's history says the request named no date (not «до —»), and the
+    refusal notice has one full stop after «г.»."""
+    await bot.join(SCHOOL_7, SCHOOL_7_NAME)
+    await staff_joins(bot)
+    async with bot.session() as session:
+        await request_extension(
+            session, await assignment(bot, "1.1", SCHOOL_7_NAME), SCHOOL_7.id,
+            "Учитель на больничном", now=bot.clock.now(),
+        )  # fmt: skip
+        await session.commit()
+    listing = (await bot.say(STAFF, "/review")).result
+    await press_and_wait(bot, STAFF, listing, "1. Отказать")
+    assert "Отказано" in await reply_to(bot, STAFF, "Срок федеральный")
+
+    card = await reply_to(bot, STAFF, "/measure 1.1")
+    assert "в продлении до —" not in card, card
+    assert "в продлении отказано (дата не предлагалась)" in card, card
+    await bot.app.tick()
+    [refused] = await arrived(bot, SCHOOL_7, "В продлении отказано")
+    assert "г.." not in refused["text"], refused["text"]
+    assert f"20 октября {YEAR} Срок федеральный" in refused["text"], refused["text"]

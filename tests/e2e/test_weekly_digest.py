@@ -76,3 +76,4 @@ async def test_the_digest_agrees_with_itself_and_counts_an_escalation_once(
     assert (overdue, bar) == (6, 6), text
     assert number(text, r"Эскалировано за неделю: (\d+)") == 0, text
     assert "1.5" in text  # fell overdue in the last 7 days
+    assert "г.." not in text and "По состоянию на 6 ноября 2023" in text, text
