@@ -296,3 +296,30 @@ async def test_a_refused_request_without_a_date_reads_whole(bot: Harness) -> Non
     [refused] = await arrived(bot, SCHOOL_7, "В продлении отказано")
     assert "г.." not in refused["text"], refused["text"]
     assert f"20 октября {YEAR} Срок федеральный" in refused["text"], refused["text"]
+
+
+async def test_the_member_sees_what_became_of_a_late_confirmation(bot: Harness) -> None:
+    """Confirmed after the deadline: /my and the card say «на проверке», not «просрочено»;
+    accepted by staff, the card says «принято»."""
+    await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+    await staff_joins(bot)
+    bot.clock.set(AFTER_OLD_DEADLINE)
+    card = await open_card(bot, SCHOOL_3)
+    await press_and_wait(bot, SCHOOL_3, card, "✅ Выполнено")
+
+    listing = await reply_to(bot, SCHOOL_3, "/my")
+    [line] = [line for line in listing.split("\n") if "1.1" in line]
+    assert "на проверке" in line and "просрочено" not in line, line
+    card = await open_confirmed_card(bot)
+    assert "на проверке" in card["text"] and "просрочено" not in card["text"], card["text"]
+
+    listing_for_staff = (await bot.say(STAFF, "/review")).result
+    await press_and_wait(bot, STAFF, listing_for_staff, "1. Принять")
+    card = await open_confirmed_card(bot)
+    assert "принято" in card["text"], card["text"]
+
+
+async def open_confirmed_card(bot: Harness) -> dict[str, Any]:
+    listing = await bot.say(SCHOOL_3, "/my")
+    await press_and_wait(bot, SCHOOL_3, listing.result, "1. ✅ 1.1")
+    return bot.last(SCHOOL_3)
