@@ -6,6 +6,7 @@ never runs with stale `.mo` files and there is no build step to forget.
 
 import gettext
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -72,6 +73,15 @@ def create_i18n(default_locale: str, path: Path = LOCALES_DIR) -> CatalogI18n:
 def format_day(day: date, locale: str) -> str:
     """«15 октября 2023 г.» / «October 15, 2023»."""
     return format_date(day, format="long", locale=locale)
+
+
+_DOUBLE_STOP = re.compile(r"(?<=\w)\.\.(?!\.)")
+
+
+def one_stop(text: str) -> str:
+    """A sentence that ends in an abbreviated date («…2024 г.») keeps one full stop, not
+    «г..»: messages whose `{day}` ends a sentence pass through here."""
+    return _DOUBLE_STOP.sub(".", text)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

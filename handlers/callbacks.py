@@ -132,6 +132,12 @@ class ReviewCb(CallbackData, prefix="rw1"):
     """The assignment."""
 
 
+class ReviewPageCb(CallbackData, prefix="rl1"):
+    """A page of the /review list (pressing the current page refreshes it)."""
+
+    page: PageNumber = 0
+
+
 class ExtensionAction(StrEnum):
     APPROVE = "a"
     REFUSE = "r"

@@ -31,7 +31,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import format_day, ngettext
+from bot.i18n import format_day, ngettext, one_stop
 from bot.reports.chart import progress_chart
 from bot.reports.csvfile import build_csv
 from bot.reports.labels import localized
@@ -284,7 +284,9 @@ def history_line(event: DeadlineEvent, card: MeasureCard, locale: str, several: 
     who = escape(event.user_name) if event.user_name else _("command line")
     old = format_day(event.old_date, locale) if event.old_date else "—"
     new = format_day(event.new_date, locale) if event.new_date else "—"
-    if event.kind is HistoryKind.REFUSED:
+    if event.kind is HistoryKind.REFUSED and event.new_date is None:
+        change = _("extension refused (no date was proposed)")
+    elif event.kind is HistoryKind.REFUSED:
         change = _("extension to {new} refused").format(new=new)
     else:
         change = f"{old} → {new}"
@@ -675,7 +677,7 @@ async def send_report(
     day = format_day(data.plans[0].today, i18n.current_locale)
     await message.answer_document(
         BufferedInputFile(workbook, f"{stem}.xlsx"),
-        caption=_("Roadmap report on {day}.").format(day=day),
+        caption=one_stop(_("Roadmap report on {day}.").format(day=day)),
     )
     await message.answer_document(
         BufferedInputFile(table, f"{stem}.csv"),

@@ -13,16 +13,18 @@ from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import format_day
+from bot.i18n import format_day, one_stop
 from bot.screens.render import one_line, too_long
 from bot.services.assignments import COMMENT_MAX_LENGTH, get_assignment_view
 from bot.services.extensions import (
@@ -50,14 +52,17 @@ from handlers.callbacks import (
     ExtensionCb,
     ReviewAction,
     ReviewCb,
+    ReviewPageCb,
 )
 from handlers.filters import RoleFilter
-from handlers.keyboards import assignment_keyboard, extension_keyboard, review_keyboard
+from handlers.keyboards import assignment_keyboard, extension_keyboard
 from handlers.notices import Render, draft_notices
 
 STAFF = (Role.STAFF, Role.ADMIN)
-SHOWN = 10
-"""Items of each kind /review shows, oldest first; the rest wait for the next /review."""
+REVIEW_PAGE = 5
+"""Items on a page of /review: confirmations first, then extension requests, oldest first."""
+REASON_SHOWN = 300
+"""A reason is cut in the list (the request's notice has it whole), so a page stays one message."""
 _DAY_RE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 
 
@@ -99,7 +104,7 @@ def _title(code: str, title: str, measure_title: str | None) -> str:
 # ------------------------------------------------------------------------------ rendering
 
 
-def extension_text(request: ExtensionInfo, locale: str) -> str:
+def extension_text(request: ExtensionInfo, locale: str, reason_limit: int | None = None) -> str:
     proposed = (
         format_day(request.proposed_date, locale) if request.proposed_date else _("not named")
     )
@@ -113,7 +118,11 @@ def extension_text(request: ExtensionInfo, locale: str) -> str:
             ),
             _("Deadline: {day}").format(day=format_day(request.deadline, locale)),
             _("Proposed date: {day}").format(day=proposed),
-            _("Reason: {reason}").format(reason=escape(request.reason)),
+            _("Reason: {reason}").format(
+                reason=escape(
+                    one_line(request.reason, reason_limit) if reason_limit else request.reason
+                )
+            ),
         ]
     )
 
@@ -244,26 +253,101 @@ async def save_reason(
 # --------------------------------------------------------------------------------- staff
 
 
-async def show_review(message: Message, *, session: AsyncSession, i18n: I18n) -> None:
+async def review_page(
+    session: AsyncSession, locale: str, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One message, like /overdue: a numbered page of what awaits a decision, a pair of buttons
+    per item, and the pages around it."""
     reviews = await pending_reviews(session)
     requests = await pending_extensions(session)
     if not reviews and not requests:
-        await message.answer(_("Nothing awaits your decision. 🎉"))
-        return
-    locale = i18n.current_locale
-    await message.answer(
-        _(
-            "Awaiting your decision — confirmations: {reviews}; extension requests: {requests}."
-        ).format(reviews=len(reviews), requests=len(requests))
+        return _("Nothing awaits your decision. 🎉"), None
+    items: list[ReviewItem | ExtensionInfo] = [*reviews, *requests]
+    pages = (len(items) + REVIEW_PAGE - 1) // REVIEW_PAGE
+    page = min(max(page, 0), pages - 1)
+    first = page * REVIEW_PAGE
+    head = _(
+        "Awaiting your decision — confirmations: {reviews}; extension requests: {requests}."
+    ).format(reviews=len(reviews), requests=len(requests))
+    if pages > 1:
+        head += "\n" + _("Page {current} of {pages}.").format(current=page + 1, pages=pages)
+    blocks = [head]
+    builder = InlineKeyboardBuilder()
+    for number, item in enumerate(items[first : first + REVIEW_PAGE], start=first + 1):
+        actions: list[tuple[str, CallbackData]]
+        if isinstance(item, ReviewItem):
+            blocks.append(f"{number}. {review_text(item, locale)}")
+            actions = [
+                (_("Accept"), ReviewCb(action=ReviewAction.ACCEPT, id=item.assignment_id)),
+                (_("Return"), ReviewCb(action=ReviewAction.RETURN, id=item.assignment_id)),
+            ]
+        else:
+            blocks.append(f"{number}. {extension_text(item, locale, REASON_SHOWN)}")
+            actions = [
+                (_("Extend"), ExtensionCb(action=ExtensionAction.APPROVE, id=item.id)),
+                (_("Refuse"), ExtensionCb(action=ExtensionAction.REFUSE, id=item.id)),
+            ]
+        builder.row(
+            *(
+                InlineKeyboardButton(text=f"{number}. {label}", callback_data=data.pack())
+                for label, data in actions
+            )
+        )
+    nav = []
+    if page > 0:
+        nav.append(
+            InlineKeyboardButton(
+                text=_("◀️ Back"), callback_data=ReviewPageCb(page=page - 1).pack()
+            )
+        )
+    nav.append(
+        InlineKeyboardButton(text=_("🔄 Refresh"), callback_data=ReviewPageCb(page=page).pack())
     )
-    for item in reviews[:SHOWN]:
-        await message.answer(
-            review_text(item, locale), reply_markup=review_keyboard(item.assignment_id)
+    if page + 1 < pages:
+        nav.append(
+            InlineKeyboardButton(
+                text=_("Next ▶️"), callback_data=ReviewPageCb(page=page + 1).pack()
+            )
         )
-    for request in requests[:SHOWN]:
-        await message.answer(
-            extension_text(request, locale), reply_markup=extension_keyboard(request.id)
-        )
+    builder.row(*nav)
+    return "\n\n".join(blocks), builder.as_markup()
+
+
+def _list_page(message: Message) -> int | None:
+    """The page of the /review list `message` is, or None for a single item's notice."""
+    markup = message.reply_markup
+    for row in markup.inline_keyboard if markup else []:
+        for button in row:
+            data = button.callback_data or ""
+            if data.startswith(ReviewPageCb.__prefix__ + ":") and "🔄" in button.text:
+                return ReviewPageCb.unpack(data).page
+    return None
+
+
+async def show_review(message: Message, *, session: AsyncSession, i18n: I18n) -> None:
+    text, markup = await review_page(session, i18n.current_locale, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def turn_review_page(
+    query: CallbackQuery,
+    *,
+    callback_data: ReviewPageCb,
+    session: AsyncSession,
+    user: UserInfo | None,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    if user is None:
+        await query.answer()
+        return
+    await require_staff(session, user.id, settings.admin_ids)
+    text, markup = await review_page(session, i18n.current_locale, callback_data.page)
+    await query.answer()
+    if isinstance(query.message, Message) and (
+        text != query.message.html_text or markup != query.message.reply_markup
+    ):
+        await query.message.edit_text(text, reply_markup=markup)
 
 
 async def accept_confirmation(
@@ -274,6 +358,7 @@ async def accept_confirmation(
     user: UserInfo | None,
     clock: Clock,
     settings: Settings,
+    i18n: I18n,
 ) -> None:
     if user is None:
         await query.answer()
@@ -285,8 +370,15 @@ async def accept_confirmation(
         code=escape(outcome.view.task_code), unit=escape(outcome.view.unit_name)
     )
     await query.answer(text if outcome.changed else _("Accepted already."))
-    if isinstance(query.message, Message):
+    if not isinstance(query.message, Message):
+        return
+    page = _list_page(query.message)
+    if page is None:
         await query.message.edit_text(text)
+        return
+    # From the /review list: the list stays, with what was done on top.
+    listing, markup = await review_page(session, i18n.current_locale, page)
+    await query.message.edit_text("\n\n".join((text, listing)), reply_markup=markup)
 
 
 async def ask_return_comment(
@@ -448,8 +540,10 @@ async def save_approval(
     view = await get_assignment_view(session, request.assignment_id)
 
     def render(locale: str) -> tuple[str, InlineKeyboardMarkup | None]:
-        text = _("Extension approved: {code}, the new deadline is {day}.").format(
-            code=escape(request.task_code), day=format_day(day, locale)
+        text = one_stop(
+            _("Extension approved: {code}, the new deadline is {day}.").format(
+                code=escape(request.task_code), day=format_day(day, locale)
+            )
         )
         if request.decision_comment:
             text += "\n" + escape(request.decision_comment)
@@ -465,10 +559,12 @@ async def save_approval(
         now=now,
     )
     await message.answer(
-        _("Extended: {code} for {unit} until {day}.").format(
-            code=escape(request.task_code),
-            unit=escape(request.unit_name),
-            day=format_day(day, i18n.current_locale),
+        one_stop(
+            _("Extended: {code} for {unit} until {day}.").format(
+                code=escape(request.task_code),
+                unit=escape(request.unit_name),
+                day=format_day(day, i18n.current_locale),
+            )
         )
     )
 
@@ -498,10 +594,12 @@ async def save_refusal(
         key=f"ext:{request.id}:decided",
         kind="ext_refused",
         render=lambda locale: (
-            _("Extension refused: {code}, the deadline stays {day}. {comment}").format(
-                code=escape(request.task_code),
-                day=format_day(request.deadline, locale),
-                comment=escape(request.decision_comment or ""),
+            one_stop(
+                _("Extension refused: {code}, the deadline stays {day}. {comment}").format(
+                    code=escape(request.task_code),
+                    day=format_day(request.deadline, locale),
+                    comment=escape(request.decision_comment or ""),
+                )
             ),
             None,
         ),
@@ -524,6 +622,7 @@ def create_router() -> Router:
     router.callback_query.register(ask_reason, ExtendCb.filter())
     router.message.register(save_reason, ExtensionStates.reason, F.text, ~F.text.startswith("/"))
     router.message.register(show_review, Command("review"), staff)
+    router.callback_query.register(turn_review_page, ReviewPageCb.filter(), staff)
     router.callback_query.register(
         accept_confirmation, ReviewCb.filter(F.action == ReviewAction.ACCEPT), staff
     )

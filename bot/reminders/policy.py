@@ -35,6 +35,7 @@ __all__ = [
     "PlannedReminder",
     "ReminderKind",
     "ReminderSettings",
+    "after_quiet",
     "due_reminders",
     "occurrences",
     "ongoing_windows",
@@ -190,6 +191,19 @@ def _moment(day: date, tz: ZoneInfo, settings: ReminderSettings) -> datetime:
         if local <= real.replace(tzinfo=None):
             local += timedelta(days=1)
     return real.astimezone(UTC)
+
+
+def after_quiet(moment: datetime, tz: ZoneInfo, settings: ReminderSettings) -> datetime:
+    """`moment` (UTC) if it is outside quiet hours in `tz`, else the end of those quiet hours:
+    a reminder caught up after missed ticks waits for the morning like a planned one."""
+    _aware(moment)
+    local = moment.astimezone(tz)
+    if not settings.is_quiet(local.time()):
+        return moment
+    end = datetime.combine(local.date(), settings.quiet_end, tz)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), settings.quiet_end, tz)
+    return end.astimezone(UTC)
 
 
 def send_moment(day: date, tz: ZoneInfo, settings: ReminderSettings) -> datetime:

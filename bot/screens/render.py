@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import format_day, ngettext
+from bot.i18n import format_day, ngettext, one_stop
 from bot.reminders.policy import ReminderKind
 from bot.services.types import (
     AssignmentStatus,
@@ -63,6 +63,13 @@ def deadline_state(view: AssignmentView, now: datetime) -> str:
     return days_left_state((view.deadline - local_today(now, view.plan_timezone)).days)
 
 
+def confirmed_state(view: AssignmentView) -> str:
+    """What became of a confirmation: accepted, on review (a plan with acceptance), done."""
+    if view.accepted_at is not None:
+        return _("accepted")
+    return _("on review") if view.acceptance else _("confirmed")
+
+
 def days_left_state(left: int) -> str:
     if left > 0:
         return _("{days} left").format(days=days(left))
@@ -95,15 +102,19 @@ def assignment_card(
     lines.append(_("Deadline: {window}").format(window=window_text(view, locale)) + label)
     if view.due_date is not None:
         lines.append(
-            _("Extended; the plan's deadline was {day}.").format(
-                day=format_day(view.window_end, locale)
+            one_stop(
+                _("Extended; the plan's deadline was {day}.").format(
+                    day=format_day(view.window_end, locale)
+                )
             )
         )
     lines.append(_("Responsible: {unit}").format(unit=escape(view.unit_name)))
     if view.status is AssignmentStatus.CONFIRMED and view.confirmed_at is not None:
         when = format_day(local_today(view.confirmed_at, view.plan_timezone), locale)
         who = escape(confirmed_by.full_name) if confirmed_by else "—"
-        lines.append(_("✅ Done on {day} ({who})").format(day=when, who=who))
+        lines.append(
+            _("✅ Done on {day} ({who})").format(day=when, who=who) + f" — {confirmed_state(view)}"
+        )
     else:
         lines.append(_("⏳ Not done yet, {state}").format(state=deadline_state(view, now)))
     return "\n".join(lines)
@@ -121,10 +132,13 @@ def my_list(page: Page[AssignmentView], now: datetime, locale: str, page_size: i
         "",
     ]
     for number, view in enumerate(page.items, start=page.offset + 1):
-        mark = "✅" if view.status is AssignmentStatus.CONFIRMED else "▫️"
+        confirmed = view.status is AssignmentStatus.CONFIRMED
+        mark = "✅" if confirmed else "▫️"
+        # A confirmed item is not «overdue»: it says what became of the confirmation.
+        state = confirmed_state(view) if confirmed else deadline_state(view, now)
         lines.append(
             f"{number}. {mark} <b>{escape(view.task_code)}</b> — "
-            f"{window_text(view, locale)}, {deadline_state(view, now)}\n"
+            f"{window_text(view, locale)}, {state}\n"
             f"{escape(one_line(view.measure_title or view.task_title))}"
             + (f" / {escape(one_line(view.task_title, 40))}" if view.measure_title else "")
             + f"\n<i>{escape(view.unit_name)}</i>"

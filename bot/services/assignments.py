@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Row, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.plan.control import ControlSettings
 from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, updated_one, with_assignment_context
 from bot.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.services.types import (
@@ -54,6 +55,7 @@ def _views() -> Select[Any]:
         AssignmentRow.due_date,
         WindowRow.ongoing,
         AssignmentRow.accepted_at,
+        PlanRow.control_settings,
     ).select_from(AssignmentRow)
     return with_assignment_context(query, plan=True, measure=True)
 
@@ -79,6 +81,7 @@ def _view(row: Row[Any]) -> AssignmentView:
         due_date=None if row[17] else row[16],
         ongoing=bool(row[17]),
         accepted_at=row[18],
+        acceptance=ControlSettings.from_json(row[19]).acceptance,
     )
 
 

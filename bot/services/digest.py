@@ -7,22 +7,46 @@ recipient gets one per week, later in the week if the bot was down on Monday.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.control.escalation import digest_moment, iso_week
+from bot.control.escalation import digest_moment, iso_week, week_start
 from bot.services._common import EFFECTIVE_DEADLINE, with_assignment_context
 from bot.services.control import PlanProgress, natural_key, progress
-from bot.services.escalation import OPEN_AND_LIVE, PlanContext, plan_contexts
+from bot.services.escalation import PlanContext, plan_contexts
 from bot.services.notices import Recipient, party_recipients, staff_recipients
 from bot.services.types import AssignmentStatus, ExtensionStatus
 from storage.models import AssignmentRow, TaskRow, UnitRow, WindowRow
 from storage.models_control import EscalationRow, ExtensionRow, NoticeRow
 
 WEEK = timedelta(days=7)
+OPEN_AND_LIVE = and_(
+    AssignmentRow.active,
+    AssignmentRow.status == AssignmentStatus.OPEN,
+    WindowRow.active,
+    TaskRow.active,
+    UnitRow.active,
+)
+"""Open and still asked for. Unlike escalation, an ongoing period («в течение года») that has
+ended counts as overdue here, as it does in the progress bar and in /overdue."""
+
+
+def local_midnight(day: date, plan: PlanContext) -> datetime:
+    return datetime.combine(day, time(), plan.zone)
+
+
+def escalation_week(plan: PlanContext) -> tuple[datetime, datetime]:
+    """The escalations a digest counts: those of the local days from last Tuesday to this
+    Monday. Each escalation falls in one such span, so none is counted in two digests (on
+    Monday the escalations run before the digest)."""
+    monday = week_start(plan.today)
+    return (
+        local_midnight(monday - WEEK + timedelta(days=1), plan),
+        local_midnight(monday + timedelta(days=1), plan),
+    )
 
 
 def digest_key(plan_id: str, week: str, user_id: int) -> str:
@@ -52,7 +76,7 @@ class PlanDigest:
     overdue_total: int
     progress: PlanProgress
     escalated: int
-    """Assignments escalated in the last 7 days."""
+    """Assignments escalated from last Tuesday to this Monday (see `escalation_week`)."""
     extensions_pending: int
     acceptance_pending: int | None
     """Confirmations awaiting acceptance; None when the plan does not use acceptance."""
@@ -135,16 +159,13 @@ async def plan_digest(
         TaskRow.active,
         UnitRow.active,
     )
-    overdue_total = await _count(
-        session,
-        _assignments(func.count()).where(
-            TaskRow.plan_id == plan.id, OPEN_AND_LIVE, today > EFFECTIVE_DEADLINE
-        ),
-    )
+    since, until = escalation_week(plan)
     escalated = await _count(
         session,
         select(func.count()).where(
-            EscalationRow.plan_id == plan.id, EscalationRow.escalated_at > plan.now - WEEK
+            EscalationRow.plan_id == plan.id,
+            EscalationRow.escalated_at >= since,
+            EscalationRow.escalated_at < until,
         ),
     )
     extensions = await _count(
@@ -172,7 +193,8 @@ async def plan_digest(
         today=today,
         recipients=recipients,
         newly_overdue=await _newly_overdue(session, plan),
-        overdue_total=overdue_total,
+        # The bar's own count, so the digest cannot contradict itself.
+        overdue_total=plan_progress.counts.overdue,
         progress=plan_progress,
         escalated=escalated,
         extensions_pending=extensions,

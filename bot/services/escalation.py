@@ -1,9 +1,12 @@
-"""Escalation: an assignment still open N working days after its deadline is reported, once, to
-the party that coordinates the plan (or, when nobody has joined the bot for it, to staff).
+"""Escalation: an assignment still open N working days after its deadline is reported, once per
+deadline, to the party that coordinates the plan (or, when nobody has joined the bot for it, to
+staff). An extension moves the deadline, so an item still open N working days after the new date
+is reported again.
 
-`escalate` writes one `escalations` row per assignment (insert-if-absent: a rerun or a second
-process escalates nothing twice) and returns what it escalated, for the caller to render into
-notices in the same unit of work.
+`escalate` keeps one `escalations` row per assignment holding the deadline it was last escalated
+against (insert-if-absent for the first time, an update conditioned on the old deadline for the
+next: a rerun or a second process escalates nothing twice) and returns what it escalated, for the
+caller to render into notices in the same unit of work.
 """
 
 from collections import defaultdict
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.control.escalation import escalation_moment
@@ -147,10 +150,12 @@ class _Candidate:
     measure_title: str | None
     deadline: date
     unit_name: str
+    escalated_deadline: date | None
+    """The deadline it was escalated against before (an extension moved it since), if any."""
 
 
 async def _candidates(session: AsyncSession, plan: PlanContext) -> list[_Candidate]:
-    """Open assignments past their deadline and not escalated yet."""
+    """Open assignments past their deadline and not escalated against that deadline yet."""
     query = select(
         AssignmentRow.id,
         TaskRow.id,
@@ -159,18 +164,36 @@ async def _candidates(session: AsyncSession, plan: PlanContext) -> list[_Candida
         MEASURE.title,
         EFFECTIVE_DEADLINE,
         UnitRow.name,
+        EscalationRow.deadline,
     ).select_from(AssignmentRow)
     rows = await session.execute(
         with_assignment_context(query, measure=True)
+        .outerjoin(EscalationRow, EscalationRow.assignment_id == AssignmentRow.id)
         .where(
             TaskRow.plan_id == plan.id,
             OPEN_AND_LIVE,
             plan.today > EFFECTIVE_DEADLINE,
-            ~exists().where(EscalationRow.assignment_id == AssignmentRow.id),
+            or_(EscalationRow.deadline.is_(None), EscalationRow.deadline != EFFECTIVE_DEADLINE),
         )
         .order_by(TaskRow.position, WindowRow.seq, AssignmentRow.id)
     )
     return [_Candidate(*row) for row in rows]
+
+
+async def _escalate_again(
+    session: AsyncSession, row: _Candidate, working_days: int, now: datetime
+) -> bool:
+    """Move the record to the new deadline; False when another run already did."""
+    result = await session.execute(
+        update(EscalationRow)
+        .where(
+            EscalationRow.assignment_id == row.assignment_id,
+            EscalationRow.deadline == row.escalated_deadline,
+        )
+        .values(deadline=row.deadline, working_days=working_days, escalated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def escalate_plan(
@@ -205,9 +228,15 @@ async def escalate_plan(
                     "escalated_at": plan.now,
                 }
                 for row in due
+                if row.escalated_deadline is None
             ],
         )
     }
+    for row in due:
+        if row.escalated_deadline is not None and await _escalate_again(
+            session, row, working_days, plan.now
+        ):
+            new.add(row.assignment_id)
     late: dict[int, list[LateAssignment]] = defaultdict(list)
     tasks: dict[int, _Candidate] = {}
     for row in due:

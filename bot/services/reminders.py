@@ -30,6 +30,7 @@ from bot.reminders.policy import (
     PlannedReminder,
     ReminderKind,
     ReminderSettings,
+    after_quiet,
     plan_reminders,
     status_checks,
 )
@@ -414,6 +415,8 @@ class Recipient:
     reminder_id: int
     user_id: int
     chat_id: int
+    not_before: datetime | None = None
+    """Released inside the plan's quiet hours (a catch-up after missed ticks): their end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,6 +446,20 @@ def due_assignments(now: datetime, limit: int) -> Select[tuple[int]]:
     return select(AssignmentRow.id).where(AssignmentRow.id.in_(first_due))
 
 
+async def _not_before(
+    session: AsyncSession, plan_ids: set[str], now: datetime
+) -> dict[str, datetime | None]:
+    """Per plan, the end of its quiet hours if `now` is inside them (reminders released then
+    are caught up after missed ticks and wait for the morning), else None."""
+    if not plan_ids:
+        return {}
+    found: dict[str, datetime | None] = {}
+    for plan in await session.scalars(select(PlanRow).where(PlanRow.id.in_(plan_ids))):
+        moment = after_quiet(now, ZoneInfo(plan.timezone), stored_settings(plan))
+        found[plan.id] = moment if moment > now else None
+    return found
+
+
 async def plan_release(
     session: AsyncSession, now: datetime, limit: int, *, lock: bool = True
 ) -> ReleasePlan:
@@ -468,15 +485,16 @@ async def plan_release(
             )
         )
     ).all()
-    live = set(
-        await session.scalars(
-            select(AssignmentRow.id)
-            .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
-            .join(TaskRow, TaskRow.id == WindowRow.task_id)
-            .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
-            .where(AssignmentRow.id.in_(assignment_ids), _assignment_live)
-        )
+    live_rows = await session.execute(
+        select(AssignmentRow.id, TaskRow.plan_id)
+        .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
+        .join(TaskRow, TaskRow.id == WindowRow.task_id)
+        .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
+        .where(AssignmentRow.id.in_(assignment_ids), _assignment_live)
     )
+    live_plans: dict[int, str] = dict(live_rows.tuples().all())
+    live = set(live_plans)
+    not_before = await _not_before(session, set(live_plans.values()), now)
     by_assignment: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     for reminder_id, assignment_id, due_at in reminders:
         by_assignment[assignment_id].append((due_at, reminder_id))
@@ -503,7 +521,7 @@ async def plan_release(
         .order_by(AssignmentRow.id, UserRow.id)
     )
     recipients = tuple(
-        Recipient(release[assignment_id], user_id, chat_id)
+        Recipient(release[assignment_id], user_id, chat_id, not_before[live_plans[assignment_id]])
         for assignment_id, user_id, chat_id in subscribers
     )
     return ReleasePlan(tuple(release.values()), tuple(cancel), tuple(fold), recipients)
@@ -545,7 +563,7 @@ async def apply_release(session: AsyncSession, plan: ReleasePlan, now: datetime)
             "chat_id": r.chat_id,
             "status": DeliveryStatus.PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": r.not_before or now,
         }
         for r in plan.recipients
         if r.reminder_id in released

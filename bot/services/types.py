@@ -137,6 +137,8 @@ class AssignmentView:
     """A period of ongoing work: status checks, no extensions."""
     accepted_at: datetime | None = None
     """Staff accepted the confirmation; an accepted confirmation can no longer be undone."""
+    acceptance: bool = False
+    """The plan has staff accept confirmations: one not accepted yet is «on review»."""
 
     @property
     def deadline(self) -> date:

@@ -5,19 +5,21 @@
 """
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import OFFICIAL, PLAN_YAML, SCHOOL_3, SCHOOL_7, Harness, running_bot
+from harness import ADMIN, OFFICIAL, PLAN_YAML, SCHOOL_3, SCHOOL_7, Harness, running_bot
 from sqlalchemy import select
 from test_reminders import clock_limiter
 
 from bot.plan.loader import load_plan_text
 from bot.services.assignments import confirm
+from bot.services.extensions import approve, request_extension
 from bot.services.plans import sync_plan
 from storage.models import AssignmentRow, TaskRow, UnitRow, WindowRow
+from storage.models_control import EscalationRow
 
 COORDINATOR = "Иванова А.А."
 SCHOOL_3_UNIT, SCHOOL_7_UNIT = "МБОУ СОШ № 3", "МБОУ СОШ № 7"
@@ -78,3 +80,53 @@ async def test_the_coordinator_hears_once_of_who_is_late(bot: Harness) -> None:
     assert SCHOOL_3_UNIT not in message["text"]
     assert "просрочено на 7 дней" in message["text"]
     assert all("Эскалация" not in m["text"] for m in bot.server.sent_messages(SCHOOL_7.id))
+
+
+async def test_an_extended_item_still_open_is_escalated_again_from_its_new_date(
+    bot: Harness,
+) -> None:
+    """«1.1» is escalated against 20 October; staff extend it to 1 November; still open five
+    working days after that (Thursday 9 November, 4 November being a holiday), it is escalated
+    again, and the record holds the deadline it was escalated against."""
+    await bot.say(ADMIN, "/start")
+    await bot.join(OFFICIAL, COORDINATOR)
+    await bot.join(SCHOOL_3, SCHOOL_3_UNIT)
+    async with bot.session() as session:
+        found = await session.scalar(
+            select(AssignmentRow.id)
+            .join(WindowRow, WindowRow.id == AssignmentRow.window_id)
+            .join(TaskRow, TaskRow.id == WindowRow.task_id)
+            .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
+            .where(TaskRow.code == "1.1", UnitRow.name == SCHOOL_3_UNIT)
+        )
+        assert found is not None
+    await run_at(bot, MOMENT)
+    [first] = escalations(bot)
+    assert "до 20 октября" in first["text"]
+
+    async with bot.session() as session:
+        request = await request_extension(
+            session, found, SCHOOL_3.id, "Ждём протокол", now=bot.clock.now()
+        )
+        await approve(
+            session,
+            request.id,
+            ADMIN.id,
+            date(2023, 11, 1),
+            now=bot.clock.now(),
+            admin_ids=frozenset({ADMIN.id}),
+        )
+        await session.commit()
+
+    await run_at(bot, datetime(2023, 11, 7, 23, 0, tzinfo=UTC))  # 8 November, 4 working days
+    assert len(escalations(bot)) == 1
+    await run_at(bot, datetime(2023, 11, 8, 23, 0, tzinfo=UTC))  # 9 November, the 5th
+    await run_at(bot, datetime(2023, 11, 9, 23, 0, tzinfo=UTC))
+    [_first, again] = escalations(bot)
+    assert SCHOOL_3_UNIT in again["text"]
+    assert "до 1 ноября" in again["text"]
+    assert "просрочено на 8 дней" in again["text"]
+    async with bot.session() as session:
+        record = await session.get(EscalationRow, found)
+        assert record is not None
+        assert record.deadline == date(2023, 11, 1)

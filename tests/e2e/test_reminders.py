@@ -430,3 +430,22 @@ async def test_roadmap_bot_tick_from_the_command_line(tmp_path: Path) -> None:
     assert "0 messages sent" in again[1]
     [sent] = server.calls_to("sendMessage", OFFICIAL.id)
     assert "осталось 3 дня" in sent.params["text"]
+
+
+async def test_reminders_caught_up_after_missed_ticks_wait_for_the_end_of_quiet_hours(
+    bot: Harness,
+) -> None:
+    """The bot was down from before 09:00 on the 17th (three days before «1.1») until 06:30 the
+    next morning: the missed reminder is not sent inside quiet hours (21:00–08:00) but at 08:00."""
+    await bot.join(SCHOOL_3, SCHOOL_3_UNIT)
+    await tick_at(bot, THREE_DAYS_LEFT - timedelta(minutes=5))
+    assert reminders(bot, SCHOOL_3) == []
+
+    early = datetime(2023, 10, 18, 6, 30, tzinfo=VLADIVOSTOK).astimezone(UTC)
+    await tick_at(bot, early)
+    await tick_at(bot, early + timedelta(minutes=30))
+    assert reminders(bot, SCHOOL_3) == []
+
+    await tick_at(bot, datetime(2023, 10, 18, 8, 0, tzinfo=VLADIVOSTOK).astimezone(UTC))
+    [caught_up] = reminders(bot, SCHOOL_3)
+    assert "1.1" in caught_up["text"]

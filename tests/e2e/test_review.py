@@ -13,6 +13,7 @@ from harness import ADMIN, PLAN_YAML, SCHOOL_3, SCHOOL_7, Harness, running_bot
 from sqlalchemy import select
 
 from bot.services.assignments import confirm
+from bot.services.extensions import request_extension
 from bot.services.types import AssignmentStatus, Role
 from storage.models import AssignmentRow, TaskRow, UnitRow, WindowRow
 from storage.models_reminders import ReminderRow, ReminderStatus
@@ -96,16 +97,16 @@ async def test_a_confirmation_is_returned_confirmed_again_and_accepted(bot: Harn
     async with bot.session() as session:
         await confirm(session, found, SCHOOL_3.id, bot.clock.now())
 
-    summary = await reply_to(bot, STAFF, "/review")
-    assert "отметки о выполнении: 1; запросы продления: 0" in summary
-    [waiting] = await arrived(bot, STAFF, "🔎 На проверке")
+    waiting = (await bot.say(STAFF, "/review")).result
+    assert "отметки о выполнении: 1; запросы продления: 0" in waiting["text"]
+    assert "1. 🔎 На проверке" in waiting["text"]
     assert SCHOOL_3_NAME in waiting["text"]
-    assert labels(waiting) == ["Принять", "Вернуть"]
-    accept_data = _data(waiting, "Принять")
+    assert labels(waiting) == ["1. Принять", "1. Вернуть", "🔄 Обновить"]
+    accept_data = _data(waiting, "1. Принять")
     member_tries = await bot.press(SCHOOL_3, bot.last(SCHOOL_3), forged=True, data=accept_data)
     assert member_tries.params.get("show_alert")  # not theirs to accept
 
-    await press_and_wait(bot, STAFF, waiting, "Вернуть")
+    await press_and_wait(bot, STAFF, waiting, "1. Вернуть")
     assert "Чего не хватает" in bot.last(STAFF)["text"]
     assert "Возвращено" in await reply_to(bot, STAFF, RETURN_COMMENT)
     async with bot.session() as session:
@@ -122,11 +123,11 @@ async def test_a_confirmation_is_returned_confirmed_again_and_accepted(bot: Harn
     overdue = await reply_to(bot, ADMIN, "/overdue")
     assert SCHOOL_3_NAME not in overdue  # on review: the unit has done its part
     assert SCHOOL_7_NAME in overdue
-    await bot.say(STAFF, "/review")
-    await bot.settle()
-    again = (await arrived(bot, STAFF, "🔎 На проверке"))[-1]
-    await press_and_wait(bot, STAFF, again, "Принять")
-    assert bot.server.sent_messages(STAFF.id)[-1]["text"].startswith("Принято")
+    again = (await bot.say(STAFF, "/review")).result
+    await press_and_wait(bot, STAFF, again, "1. Принять")
+    accepted = bot.server.sent_messages(STAFF.id)[-1]["text"]
+    assert accepted.startswith("Принято")
+    assert "Решений от вас ничто не ждёт" in accepted  # the list, now empty
     assert "Решений от вас ничто не ждёт" in await reply_to(bot, STAFF, "/review")
 
     card = await reply_to(bot, STAFF, "/measure 1.1")
@@ -221,3 +222,104 @@ async def test_extensions_approved_and_refused_move_the_deadline_and_are_kept(
     assert "Срок федеральный" in history[1]
     assert f"продлено до 15 ноября {YEAR}" in card_text
     assert bot.server.unexpected_errors() == []
+
+
+async def test_review_is_one_paged_message_with_the_extension_requests(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Two confirmations and two extension requests wait; Telegram's limits are enforced. One
+    message lists all four with their buttons; a decision made from it keeps the list."""
+    plan = PLAN_YAML + "control: {acceptance: true}\n"
+    async with running_bot(
+        db_url, tmp_path, plan_yaml=plan, tick_seconds=0, limit_scale=20
+    ) as bot:
+        await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+        await bot.join(SCHOOL_7, SCHOOL_7_NAME)
+        await staff_joins(bot)
+        async with bot.session() as session:
+            for user, unit in ((SCHOOL_3, SCHOOL_3_NAME), (SCHOOL_7, SCHOOL_7_NAME)):
+                await confirm(
+                    session, await assignment(bot, "1.1", unit), user.id, bot.clock.now()
+                )
+                await request_extension(
+                    session,
+                    await assignment(bot, "1.2", unit),
+                    user.id,
+                    f"Нет данных, пишет {user.first_name}",
+                    now=bot.clock.now(),
+                )
+            await session.commit()
+
+        before = len(bot.server.sent_messages(STAFF.id))
+        await bot.say(STAFF, "/review")
+        await asyncio.sleep(1.0)  # anything more the handler would send
+        new = bot.server.sent_messages(STAFF.id)[before:]
+        assert len(new) == 1, [m["text"][:60] for m in new]
+        [listing] = new
+        text = listing["text"]
+        assert text.count(SCHOOL_3_NAME) == 2 and text.count(SCHOOL_7_NAME) == 2, text
+        assert "пишет Ирина" in text and "пишет Олег" in text
+        assert labels(listing)[:4] == ["1. Принять", "1. Вернуть", "2. Принять", "2. Вернуть"]
+        assert labels(listing)[4:8] == ["3. Продлить", "3. Отказать", "4. Продлить", "4. Отказать"]
+
+        await press_and_wait(bot, STAFF, listing, "1. Принять")
+        after = bot.server.sent_messages(STAFF.id)[before]
+        assert after["message_id"] == listing["message_id"]
+        assert after["text"].startswith("Принято, снято с контроля: 1.1, ")
+        assert after["text"].count("1.1") == 2  # the accepted one and the one still waiting
+        assert labels(after) == [
+            "1. Принять", "1. Вернуть", "2. Продлить", "2. Отказать",
+            "3. Продлить", "3. Отказать", "🔄 Обновить",
+        ]  # fmt: skip
+        assert bot.server.unexpected_errors() == []
+
+
+async def test_a_refused_request_without_a_date_reads_whole(bot: Harness) -> None:
+    """The measure card's history says the request named no date (not «до —»), and the
+    refusal notice has one full stop after «г.»."""
+    await bot.join(SCHOOL_7, SCHOOL_7_NAME)
+    await staff_joins(bot)
+    async with bot.session() as session:
+        await request_extension(
+            session, await assignment(bot, "1.1", SCHOOL_7_NAME), SCHOOL_7.id,
+            "Учитель на больничном", now=bot.clock.now(),
+        )  # fmt: skip
+        await session.commit()
+    listing = (await bot.say(STAFF, "/review")).result
+    await press_and_wait(bot, STAFF, listing, "1. Отказать")
+    assert "Отказано" in await reply_to(bot, STAFF, "Срок федеральный")
+
+    card = await reply_to(bot, STAFF, "/measure 1.1")
+    assert "в продлении до —" not in card, card
+    assert "в продлении отказано (дата не предлагалась)" in card, card
+    await bot.app.tick()
+    [refused] = await arrived(bot, SCHOOL_7, "В продлении отказано")
+    assert "г.." not in refused["text"], refused["text"]
+    assert f"20 октября {YEAR} Срок федеральный" in refused["text"], refused["text"]
+
+
+async def test_the_member_sees_what_became_of_a_late_confirmation(bot: Harness) -> None:
+    """Confirmed after the deadline: /my and the card say «на проверке», not «просрочено»;
+    accepted by staff, the card says «принято»."""
+    await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+    await staff_joins(bot)
+    bot.clock.set(AFTER_OLD_DEADLINE)
+    card = await open_card(bot, SCHOOL_3)
+    await press_and_wait(bot, SCHOOL_3, card, "✅ Выполнено")
+
+    listing = await reply_to(bot, SCHOOL_3, "/my")
+    [line] = [line for line in listing.split("\n") if "1.1" in line]
+    assert "на проверке" in line and "просрочено" not in line, line
+    card = await open_confirmed_card(bot)
+    assert "на проверке" in card["text"] and "просрочено" not in card["text"], card["text"]
+
+    listing_for_staff = (await bot.say(STAFF, "/review")).result
+    await press_and_wait(bot, STAFF, listing_for_staff, "1. Принять")
+    card = await open_confirmed_card(bot)
+    assert "принято" in card["text"], card["text"]
+
+
+async def open_confirmed_card(bot: Harness) -> dict[str, Any]:
+    listing = await bot.say(SCHOOL_3, "/my")
+    await press_and_wait(bot, SCHOOL_3, listing.result, "1. ✅ 1.1")
+    return bot.last(SCHOOL_3)
