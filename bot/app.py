@@ -5,8 +5,10 @@ import glob
 import logging
 import os
 import secrets
+import signal
 import socket
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,10 +19,10 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -37,12 +39,18 @@ from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, StoredLocaleMiddleware, UserMiddleware
 from bot.plan.loader import load_plan
 from bot.reminders.ratelimit import RateLimiter
+from bot.scale.fsm import DatabaseEventIsolation, DatabaseStorage
+from bot.scale.leases import take_lease
+from bot.scale.ledger import UpdateLedgerMiddleware, forget_old_updates
+from bot.scale.metrics import Metrics
+from bot.scale.web import Probes, build_web_app, webhook_path
 from bot.services.errors import DomainError
 from bot.services.hotline import drafts
 from bot.services.plans import SyncReport, list_plan_ids, sync_plan
 from bot.services.reminders import schedule_reminders
 from bot.services.units import load_units_file
 from bot.startup import (
+    EXIT_CONFIG,
     EXIT_DATABASE,
     StartupError,
     check_token_is_not_placeholder,
@@ -63,6 +71,10 @@ from storage.migrate import upgrade
 from storage.models_hotline import DraftStatus
 
 logger = logging.getLogger(__name__)
+
+WEBHOOK_SETTINGS_MISSING = (
+    "webhook mode needs WEBHOOK_URL (the public https:// address) and WEBHOOK_SECRET"
+)
 
 CONTROL_MINUTES = 5
 """How often escalations and weekly digests are looked for (they go out with the next tick)."""
@@ -158,10 +170,19 @@ def build_bot(settings: Settings, requests: LimitedRequests) -> Bot:
 
 
 def build_dispatcher(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], i18n: I18n, clock: Clock
+    settings: Settings,
+    *,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    clock: Clock,
+    metrics: Metrics,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
-        storage=MemoryStorage(),
+        # In the database: a half-typed comment survives a restart and is the same on every
+        # instance; one user's updates are handled in order across instances.
+        storage=DatabaseStorage(sessions, clock),
+        events_isolation=DatabaseEventIsolation(engine),
         clock=clock,
         i18n=i18n,
         settings=settings,
@@ -170,6 +191,7 @@ def build_dispatcher(
         invitation_ttl=settings.invitation_ttl,
     )
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessions))
+    dispatcher.update.outer_middleware(UpdateLedgerMiddleware(clock, metrics))
     dispatcher.update.outer_middleware(UserMiddleware(settings.admin_ids, clock))
     dispatcher.update.outer_middleware(StoredLocaleMiddleware(i18n))
     dispatcher.update.outer_middleware(DomainErrorMiddleware())
@@ -246,6 +268,7 @@ class Application:
     dispatcher: Dispatcher
     clock: Clock
     requests: LimitedRequests
+    metrics: Metrics = field(default_factory=Metrics)
     worker_id: str = field(default_factory=worker_name)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -261,6 +284,7 @@ class Application:
 
     async def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickReport:
         """One reminder tick: what the scheduler runs, and `roadmap-bot tick` too."""
+        started = time.perf_counter()
         async with self._ticking:
             report = await run_tick(
                 self.sessions,
@@ -273,6 +297,7 @@ class Application:
                 dry_run=dry_run,
                 stop=self._stopping,
             )
+        self._count_tick(report, time.perf_counter() - started)
         if report.released or report.messages or report.retried or report.failed:
             logger.info(
                 "tick: %d released, %d messages (%d reminders), %d retried, %d failed, "
@@ -287,6 +312,28 @@ class Application:
                 report.cancelled,
             )
         return report
+
+    def _count_tick(self, report: TickReport, seconds: float) -> None:
+        self.metrics.observe("tick_duration_seconds", seconds)
+        for result, amount in (
+            ("sent", report.messages + report.notices_sent),
+            ("retried", report.retried + report.notices_retried),
+            ("failed", report.failed + report.notices_failed),
+            ("uncertain", report.uncertain + report.notices_uncertain),
+        ):
+            if amount:
+                self.metrics.count("messages_total", amount, result=result)
+
+    async def once(
+        self, name: str, period: timedelta, job: Callable[[], Awaitable[object]]
+    ) -> bool:
+        """Run a scheduled job unless another instance holds its lease for this period."""
+        if not await take_lease(self.sessions, name, self.worker_id, self.clock.now(), period):
+            self.metrics.count("scheduled_jobs_total", job=name, outcome="skipped")
+            return False
+        await job()
+        self.metrics.count("scheduled_jobs_total", job=name, outcome="ran")
+        return True
 
     async def control_tick(self, *, now: datetime | None = None) -> ControlReport:
         """Escalations and weekly digests due now, written as notices the next tick sends."""
@@ -303,6 +350,7 @@ class Application:
         async with self.sessions() as session:
             for plan_id in await list_plan_ids(session):
                 await schedule_reminders(session, plan_id, now)
+            await forget_old_updates(session, now)
 
     def scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(timezone=UTC)
@@ -313,31 +361,38 @@ class Application:
             max_instances=1,
             coalesce=True,
         )
+        # Escalations, digests, the daily sync and the hotline's reminders run once across
+        # instances (a lease per job); the reminder tick runs everywhere: its outbox claims
+        # already share the work out.
         scheduler.add_job(
-            self.control_tick,
+            self.once,
             IntervalTrigger(minutes=CONTROL_MINUTES, timezone=UTC),
+            args=("control", timedelta(minutes=CONTROL_MINUTES), self.control_tick),
             id="control",
             max_instances=1,
             coalesce=True,
         )
         scheduler.add_job(
-            self.reschedule,
+            self.once,
             CronTrigger(hour=0, minute=30, timezone=UTC),
+            args=("reminders-daily", timedelta(days=1), self.reschedule),
             id="reminders-daily",
             max_instances=1,
             coalesce=True,
         )
         if self.settings.hotline_chat_id is not None:
             scheduler.add_job(
-                self.hotline_tick,
+                self.once,
                 IntervalTrigger(minutes=5, timezone=UTC),
+                args=("hotline-waiting", timedelta(minutes=5), self.hotline_tick),
                 id="hotline-waiting",
                 max_instances=1,
                 coalesce=True,
             )
         scheduler.add_job(
-            self.review_faq,
+            self.once,
             CronTrigger(hour=3, minute=0, timezone=UTC),
+            args=("faq-review", timedelta(days=1), self.review_faq),
             id="faq-review",
             max_instances=1,
             coalesce=True,
@@ -411,12 +466,78 @@ class Application:
         if scheduler is not None:
             scheduler.start()
         try:
+            # Telegram refuses getUpdates while a webhook is set: a bot that ran in webhook
+            # mode before keeps its pending updates and polls them from here.
+            await self.bot.delete_webhook(drop_pending_updates=False)
             await self.dispatcher.start_polling(self.bot, handle_signals=handle_signals)
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             # A tick under way finishes the digest it is sending and gives back the rest.
             self._stopping.set()
+            async with self._ticking:
+                pass
+
+    def probes(self) -> Probes:
+        return Probes(
+            engine=self.engine,
+            sessions=self.sessions,
+            metrics=self.metrics,
+            now=self.clock.now,
+            stopping=self._stopping.is_set,
+            counters=lambda: {"telegram_429_total": float(self.requests.received_429)},
+        )
+
+    async def serve_webhook(
+        self, report: StartupReport, *, stop: asyncio.Event | None = None
+    ) -> None:
+        """Webhook mode: setWebhook, then serve updates, /healthz, /readyz and /metrics until
+        SIGINT or SIGTERM (or `stop`, for tests)."""
+        url, secret = self.settings.webhook_url, self.settings.webhook_secret
+        if url is None or secret is None:
+            raise StartupError(WEBHOOK_SETTINGS_MISSING, EXIT_CONFIG)
+        stop = stop or asyncio.Event()
+        if not stop.is_set():
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+        await set_commands(self.bot, self.dispatcher["i18n"])
+        await tell_admins(self.bot, self.settings.admin_ids, report.problems)
+        web_app = build_web_app(
+            self.dispatcher,
+            self.bot,
+            path=webhook_path(url),
+            secret=secret.get_secret_value(),
+            probes=self.probes(),
+        )
+        runner = web.AppRunner(web_app, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
+        await site.start()
+        scheduler = self.scheduler() if self.settings.tick_seconds else None
+        try:
+            # Listening before Telegram is told where: its first update finds the server up.
+            await self.bot.set_webhook(
+                url,
+                secret_token=secret.get_secret_value(),
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+            if scheduler is not None:
+                scheduler.start()
+            logger.info(
+                "webhook mode: %s, listening on %s:%d",
+                url,
+                self.settings.webhook_host,
+                self.settings.webhook_port,
+            )
+            await stop.wait()
+        finally:
+            # /readyz answers 503 from here: the proxy stops sending before we stop serving.
+            self._stopping.set()
+            if scheduler is not None and scheduler.running:
+                scheduler.shutdown(wait=False)
+            await runner.cleanup()  # lets the updates being handled finish
             async with self._ticking:
                 pass
 
@@ -434,7 +555,10 @@ def build_application(
     sessions = session_factory(engine)
     i18n = create_i18n(settings.default_locale)
     bot = build_bot(settings, requests)
-    dispatcher = build_dispatcher(settings, sessions, i18n, clock)
+    metrics = Metrics()
+    dispatcher = build_dispatcher(
+        settings, engine=engine, sessions=sessions, i18n=i18n, clock=clock, metrics=metrics
+    )
     dispatcher["desk"] = (
         OperatorsDesk(bot, settings.hotline_chat_id, forum=settings.hotline_forum)
         if settings.hotline_chat_id is not None
@@ -448,12 +572,15 @@ def build_application(
         dispatcher=dispatcher,
         clock=clock,
         requests=requests,
+        metrics=metrics,
     )
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
     """Check what can be checked, then run; a StartupError is one line for the operator."""
     check_token_is_not_placeholder(settings)
+    if webhook and (settings.webhook_url is None or settings.webhook_secret is None):
+        raise StartupError(WEBHOOK_SETTINGS_MISSING, EXIT_CONFIG)
     problem = sqlite_problem(settings.database_url)
     if problem is not None:
         raise StartupError(problem, EXIT_DATABASE)
@@ -472,12 +599,15 @@ async def run_bot(settings: Settings) -> None:
         unknown_plan = hotline_plan_warning(settings, [s.plan_id for s in report.synced])
         if unknown_plan is not None:
             logger.warning("%s", unknown_plan)
-        await app.poll(report)
+        if webhook:
+            await app.serve_webhook(report)
+        else:
+            await app.poll(report)
     finally:
         await app.close()
 
 
-def run_forever(settings: Settings) -> None:
-    """Long polling until Ctrl-C or SIGTERM."""
-    asyncio.run(run_bot(settings))
+def run_forever(settings: Settings, *, webhook: bool = False) -> None:
+    """Long polling (or webhook mode) until Ctrl-C or SIGTERM."""
+    asyncio.run(run_bot(settings, webhook=webhook))
     logger.info("stopped")

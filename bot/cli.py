@@ -69,8 +69,17 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+LEAN_COMMANDS = frozenset({"run", "tick", "sync", "invite", "units", "setdate", "db", "demo"})
+"""Commands whose process imports aiogram: its types' validators are built when first used
+(bot/lean.py), so a bot replica or a tick stays small."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    if _chosen(words) in LEAN_COMMANDS:
+        from bot.lean import import_aiogram_lean  # noqa: PLC0415  (pydantic: only these need it)
+
+        import_aiogram_lean()
     args = build_parser(words).parse_args(words)
     try:
         exit_code: int = args.handler(args)

@@ -12,6 +12,7 @@ from bot.hotline.hours import HotlineHours
 from bot.resources import shipped
 
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 Locale = Literal["ru", "en"]
 
 
@@ -48,6 +49,12 @@ class Settings(BaseSettings):
     hotline_answer_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
     hotline_questions_per_hour: int = Field(default=10, ge=1, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Webhook mode (`roadmap-bot run --webhook`); the names are fixed, outside checks use them.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -111,6 +118,24 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8081")
         return value.rstrip("/") if value else None
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not str(value).startswith("https://") and not str(value).startswith("http://"):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
+        return str(value)
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: object) -> object:
+        if not value:
+            return None
+        if not isinstance(value, str) or not WEBHOOK_SECRET_RE.match(value):
+            raise ValueError("1-256 characters: letters, digits, _ and - (Telegram's rule)")
+        return value
 
     @field_validator("hotline_chat_id", "hotline_plan", mode="before")
     @classmethod

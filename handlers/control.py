@@ -32,10 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import format_day, ngettext, one_stop
-from bot.reports.chart import progress_chart
 from bot.reports.csvfile import build_csv
 from bot.reports.labels import localized
-from bot.reports.workbook import build_workbook
 from bot.screens.actions import AssignmentAction
 from bot.screens.render import clip, days_left_state, one_line, split_message
 from bot.services.control import (
@@ -663,6 +661,11 @@ async def send_report(
     if not data.plans:
         await message.answer(_("No plans are loaded."))
         return
+    # Imported at the first report: XlsxWriter and matplotlib are ~60 MB that a bot process
+    # serving confirmations (or several replicas of it) should not carry until asked.
+    from bot.reports.chart import progress_chart  # noqa: PLC0415
+    from bot.reports.workbook import build_workbook  # noqa: PLC0415
+
     labels = localized()
     # Building the files is CPU work: off the event loop, so other users are still answered.
     workbook = await asyncio.to_thread(build_workbook, data, labels)

@@ -6,6 +6,7 @@ import sys
 from datetime import datetime
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 
 
 def moment_arg(text: str) -> datetime:
@@ -27,9 +28,7 @@ def load_cli_settings() -> Settings | None:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     if settings.log_level != "DEBUG":
         # Alembic's INFO lines ("Context impl SQLiteImpl.") on every command are noise.
         logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     run = commands.add_parser("run", help="start the bot (long polling)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve updates on WEBHOOK_HOST:WEBHOOK_PORT for WEBHOOK_URL instead of polling",
+    )
     run.set_defaults(handler=run_command)
 
     db = commands.add_parser("db", help="database migrations")
@@ -72,7 +77,7 @@ def run_command(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     try:
-        run_forever(settings)
+        run_forever(settings, webhook=args.webhook)
     except StartupError as error:
         if settings.log_level == "DEBUG":
             logger.exception("start-up failed")

@@ -73,6 +73,8 @@ class LimitedRequests(BaseRequestMiddleware):
         self.limiter = limiter
         self.retried = 0
         """429s waited out and retried, for benchmarks and logs."""
+        self.received_429 = 0
+        """Every 429 Telegram answered, retried or not: /metrics reports it."""
 
     async def __call__(
         self,
@@ -164,6 +166,7 @@ class LimitedRequests(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
+                self.received_429 += 1
                 # A 429 on a chat holds that chat; one on a call to no chat holds the bot.
                 self.limiter.pause(error.retry_after, chat_id)
                 if counted or attempt == MAX_RETRIES:

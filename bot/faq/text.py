@@ -4,8 +4,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-
-import pymorphy3  # type: ignore[import-untyped]  # the package ships no type information
+from typing import Any
 
 _ORDINAL_RE = re.compile(r"(\d+)\s*-?\s*(?:ый|ой|ий|й|го|ого|м|ом)(?![а-я])")
 _LETTER_DIGIT_RE = re.compile(r"(?<=[a-zа-я])(?=\d)|(?<=\d)(?=[a-zа-я])")
@@ -53,7 +52,11 @@ def _fix_lookalikes(word: str) -> str:
 
 
 @functools.cache
-def _analyzer() -> pymorphy3.MorphAnalyzer:
+def _analyzer() -> Any:  # pymorphy3 ships no type information
+    # Imported at the first lemma: its dictionaries cost ~20 MB that a bot process answering
+    # no hotline question (and a tick, a sender) should not carry.
+    import pymorphy3  # type: ignore[import-untyped]  # noqa: PLC0415
+
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 

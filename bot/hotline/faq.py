@@ -4,13 +4,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.faq.complaint import looks_like_complaint
 from bot.faq.lexicon import Exam
-from bot.faq.matcher import Decision as MatchDecision
-from bot.faq.matcher import FaqMatcher
 from bot.faq.model import Audience, Faq, FaqEntry
+
+if TYPE_CHECKING:
+    from bot.faq.matcher import FaqMatcher
 
 
 class Decision(StrEnum):
@@ -64,10 +65,13 @@ class FaqService:
         self._built: FaqMatcher | None = None
 
     @property
-    def _matcher(self) -> FaqMatcher:
+    def _matcher(self) -> "FaqMatcher":
         """Built at the first question, not at start-up: loading word vectors takes a moment
-        and memory that a process answering no question (a CLI run, a sync) should not pay."""
+        and memory that a process answering no question (a CLI run, a sync) should not pay.
+        The matcher's module (numpy, rapidfuzz, the vectors) is imported then too."""
         if self._built is None:
+            from bot.faq.matcher import FaqMatcher  # noqa: PLC0415
+
             self._built = FaqMatcher(self._faq)
         return self._built
 
@@ -86,6 +90,8 @@ class FaqService:
 
     def consult(self, text: str, exam: Exam | None = None) -> Consultation:
         """What to reply; `exam` is the one this conversation chose earlier, if any."""
+        from bot.faq.matcher import Decision as MatchDecision  # noqa: PLC0415  (see _matcher)
+
         result = self._matcher.match(text, exam=exam)
         candidates = tuple(self._answer(match.entry_id) for match in result.matches[:3])
         decision = {

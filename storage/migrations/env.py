@@ -13,6 +13,7 @@ from storage import (  # noqa: F401  (their tables join Base.metadata)
     models_control,
     models_hotline,
     models_reminders,
+    models_scale,
 )
 from storage.engine import async_url, create_engine
 from storage.models import Base, UTCDateTime

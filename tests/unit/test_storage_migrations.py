@@ -7,6 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
+from storage import models_scale  # noqa: F401  (its tables join Base.metadata)
 from storage.engine import create_engine
 from storage.migrate import current_revision, downgrade, upgrade
 from storage.models import Base
@@ -35,6 +36,9 @@ TABLES = {
     "deadline_changes",
     "escalations",
     "notices",
+    "fsm_states",
+    "handled_updates",
+    "job_leases",
 }
 
 

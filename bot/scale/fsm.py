@@ -1,0 +1,147 @@
+"""Conversation state (aiogram's FSM) in the database, and per-user ordering across processes.
+
+A half-typed comment, reason or question lives in `fsm_states`: it survives a restart and is the
+same on whichever instance the load balancer hands the user's next update to.
+"""
+
+import asyncio
+import hashlib
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import (
+    BaseEventIsolation,
+    BaseStorage,
+    DefaultKeyBuilder,
+    KeyBuilder,
+    StateType,
+    StorageKey,
+)
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from storage.models_scale import FsmStateRow
+
+
+def _state_name(state: StateType) -> str | None:
+    return state.state if isinstance(state, State) else state
+
+
+class DatabaseStorage(BaseStorage):
+    """aiogram's BaseStorage over SQLAlchemy: SQLite and PostgreSQL alike."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        key_builder: KeyBuilder | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+
+    async def _write(self, key: StorageKey, **values: Any) -> None:
+        name = self.key_builder.build(key)
+        for attempt in range(2):
+            async with self.sessions() as session:
+                row = await session.get(FsmStateRow, name)
+                state = values.get("state", None if row is None else row.state)
+                data = values.get("data", {} if row is None else row.data)
+                if state is None and not data:
+                    # Nothing to remember: the table stays as small as the open conversations.
+                    if row is not None:
+                        await session.delete(row)
+                else:
+                    if row is None:
+                        row = FsmStateRow(key=name)
+                        session.add(row)
+                    row.state, row.data, row.updated_at = state, data, self.clock.now()
+                try:
+                    await session.commit()
+                    return
+                except IntegrityError:
+                    # Another process inserted the same key between our read and write: the
+                    # second attempt finds its row and updates it.
+                    if attempt:
+                        raise
+
+    async def _read(self, key: StorageKey) -> FsmStateRow | None:
+        async with self.sessions() as session:
+            return await session.get(FsmStateRow, self.key_builder.build(key))
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        await self._write(key, state=_state_name(state))
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        row = await self._read(key)
+        return None if row is None else row.state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._write(key, data=dict(data))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        row = await self._read(key)
+        return {} if row is None else dict(row.data)
+
+    async def close(self) -> None:
+        """The engine belongs to the application, which disposes of it."""
+
+
+def advisory_key(text: str) -> int:
+    """A signed 64-bit number for a key: what PostgreSQL's advisory locks are named by."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), signed=True)
+
+
+class DatabaseEventIsolation(BaseEventIsolation):
+    """One user's updates handled one at a time, on whichever instances they arrive.
+
+    Within a process an asyncio lock orders them (and keeps a waiting update from holding a
+    database connection); across processes the database does, see `_hold_across_processes`.
+    """
+
+    def __init__(self, engine: AsyncEngine, key_builder: KeyBuilder | None = None) -> None:
+        self.engine = engine
+        self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+        self.local = SimpleEventIsolation()
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        async with self.local.lock(key), self._hold_across_processes(key):
+            yield
+
+    @asynccontextmanager
+    async def _hold_across_processes(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        """The only dialect-specific statement here, and why.
+
+        PostgreSQL: a session-level advisory lock named by the key. It needs no table and no
+        row, and PostgreSQL releases it by itself if the process holding it dies (its
+        connection closes), so a killed instance cannot leave a user stuck.
+        SQLite: one file is served by one host, so the processes sharing it are few and local;
+        there the in-process lock is what orders a user's updates (see `lock`).
+        """
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        number = advisory_key(self.key_builder.build(key, "lock"))
+        async with self.engine.connect() as connection:
+            await connection.execute(select(func.pg_advisory_lock(number)))
+            await connection.commit()
+            try:
+                yield
+            finally:
+                # Shielded: a cancelled handler must still give the lock back to the pool's
+                # connection, or the next user of that connection would hold it.
+                await asyncio.shield(self._unlock(connection, number))
+
+    @staticmethod
+    async def _unlock(connection: Any, number: int) -> None:
+        await connection.execute(select(func.pg_advisory_unlock(number)))
+        await connection.commit()
+
+    async def close(self) -> None:
+        await self.local.close()
