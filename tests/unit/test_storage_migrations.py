@@ -35,6 +35,7 @@ TABLES = {
     "deadline_changes",
     "escalations",
     "notices",
+    "accounts",
 }
 
 

@@ -1,0 +1,257 @@
+"""People on either messenger: accounts, who is behind an address, where reminders go.
+
+A subscriber is (transport, address kind, id). Someone who came through Telegram keeps their
+Telegram user id as users.id (all the code keyed by users.id keeps working); someone first
+seen on MAX gets an internal users.id from ``INTERNAL_USER_ID_BASE`` up. Either may bind the
+other messenger later with an invitation; both accounts then point at the one users row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.errors import NotFound
+from bot.services.members import LANGUAGE_LENGTH
+from bot.services.types import Role
+from storage.models import INTERNAL_USER_ID_BASE, NAME_LENGTH, AccountRow, UserRow
+
+__all__ = [
+    "TRANSPORTS",
+    "AccountTaken",
+    "Address",
+    "Coverage",
+    "Transport",
+    "accounts_of",
+    "bind_account",
+    "coverage",
+    "ensure_max_user",
+    "reminder_address",
+    "resolve_user",
+    "set_preferred_transport",
+]
+
+Transport = Literal["telegram", "max"]
+TRANSPORTS: tuple[Transport, ...] = ("telegram", "max")
+Kind = Literal["user", "chat"]
+
+
+class AccountTaken(Exception):  # noqa: N818 (a refusal, like the other service errors)
+    """The messenger account already belongs to another person."""
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    transport: Transport
+    kind: Kind
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    user_id: int
+    full_name: str
+    role: Role
+    telegram: bool
+    max: bool
+    preferred: Transport | None
+
+
+async def resolve_user(
+    session: AsyncSession, transport: Transport, external_id: str, kind: Kind = "user"
+) -> int | None:
+    """users.id behind a messenger account, or None if nobody is bound to it."""
+    found = await session.scalar(
+        select(AccountRow.user_id).where(
+            AccountRow.transport == transport,
+            AccountRow.kind == kind,
+            AccountRow.external_id == external_id,
+        )
+    )
+    if found is not None:
+        return found
+    if transport == "telegram" and kind == "user" and external_id.isdigit():
+        # Rows written before accounts existed, or by the Telegram path that keys users.id on
+        # the Telegram id: the account is implicit.
+        user_id = int(external_id)
+        if user_id < INTERNAL_USER_ID_BASE and await session.get(UserRow, user_id) is not None:
+            return user_id
+    return None
+
+
+async def bind_account(
+    session: AsyncSession,
+    user_id: int,
+    address: Address,
+    now: datetime,
+) -> bool:
+    """Bind ``address`` to ``user_id``; True if new, False if it was already theirs.
+
+    AccountTaken if it belongs to someone else (an invitation cannot move a person's account
+    to another person). Flushed, not committed.
+    """
+    if await session.get(UserRow, user_id) is None:
+        raise NotFound(f"user {user_id}")
+    owner = await resolve_user(session, address.transport, address.external_id, address.kind)
+    if owner is not None and owner != user_id:
+        raise AccountTaken(f"{address.transport} {address.external_id} is another person's")
+    existing = await session.scalar(
+        select(AccountRow.id).where(
+            AccountRow.transport == address.transport,
+            AccountRow.kind == address.kind,
+            AccountRow.external_id == address.external_id,
+        )
+    )
+    if existing is not None:
+        return False
+    session.add(
+        AccountRow(
+            transport=address.transport,
+            kind=address.kind,
+            external_id=address.external_id,
+            user_id=user_id,
+            created_at=now,
+        )
+    )
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        # A concurrent bind of the same account won; it is theirs if it is the same person.
+        owner = await resolve_user(session, address.transport, address.external_id, address.kind)
+        if owner != user_id:
+            raise AccountTaken(f"{address.transport} {address.external_id}") from None
+        return False
+    return True
+
+
+async def ensure_max_user(
+    session: AsyncSession,
+    max_user_id: int,
+    *,
+    full_name: str,
+    language: str | None,
+    now: datetime,
+) -> int:
+    """users.id of the MAX user, created (public, with an internal id) on first sight."""
+    address = Address("max", "user", str(max_user_id))
+    found = await resolve_user(session, "max", address.external_id)
+    if found is not None:
+        return found
+    highest = await session.scalar(
+        select(func.max(UserRow.id)).where(UserRow.id >= INTERNAL_USER_ID_BASE)
+    )
+    user_id = (highest or INTERNAL_USER_ID_BASE - 1) + 1
+    session.add(
+        UserRow(
+            id=user_id,
+            # No Telegram chat: the internal id is one Telegram never gives, so a send there
+            # fails as "chat not found" rather than reaching a stranger.
+            chat_id=user_id,
+            full_name=full_name[:NAME_LENGTH] or str(max_user_id),
+            username=None,
+            language=language[:LANGUAGE_LENGTH] if language else None,
+            role=Role.PUBLIC,
+            active=True,
+            created_at=now,
+            preferred_transport="max",
+        )
+    )
+    await session.flush()
+    await bind_account(session, user_id, address, now)
+    return user_id
+
+
+async def accounts_of(session: AsyncSession, user_id: int) -> tuple[Address, ...]:
+    rows = await session.scalars(
+        select(AccountRow).where(AccountRow.user_id == user_id).order_by(AccountRow.id)
+    )
+    found = [Address(_transport(r.transport), _kind(r.kind), r.external_id) for r in rows]
+    if (
+        user_id < INTERNAL_USER_ID_BASE
+        and not any(a.transport == "telegram" and a.kind == "user" for a in found)
+        and await session.get(UserRow, user_id) is not None
+    ):
+        found.insert(0, Address("telegram", "user", str(user_id)))
+    return tuple(found)
+
+
+async def set_preferred_transport(
+    session: AsyncSession, user_id: int, transport: Transport
+) -> None:
+    """Where reminders go; ValueError unless the user is bound on that messenger."""
+    row = await session.get(UserRow, user_id)
+    if row is None:
+        raise NotFound(f"user {user_id}")
+    if not any(a.transport == transport for a in await accounts_of(session, user_id)):
+        raise ValueError(f"not bound on {transport}")
+    row.preferred_transport = transport
+    await session.flush()
+
+
+def choose_address(
+    addresses: tuple[Address, ...],
+    preferred: str | None,
+    configured: tuple[Transport, ...] = TRANSPORTS,
+) -> Address | None:
+    """The one dialog a reminder goes to: the preferred messenger if bound and configured,
+    else the first configured one the user is bound on (Telegram before MAX)."""
+    dialogs = [a for a in addresses if a.kind == "user" and a.transport in configured]
+    for address in dialogs:
+        if address.transport == preferred:
+            return address
+    for transport in configured:
+        for address in dialogs:
+            if address.transport == transport:
+                return address
+    return None
+
+
+async def reminder_address(
+    session: AsyncSession, user_id: int, configured: tuple[Transport, ...] = TRANSPORTS
+) -> Address | None:
+    row = await session.get(UserRow, user_id)
+    if row is None:
+        return None
+    return choose_address(await accounts_of(session, user_id), row.preferred_transport, configured)
+
+
+async def coverage(session: AsyncSession) -> tuple[Coverage, ...]:
+    """Every active non-public person and the messengers they can be reached on."""
+    users = (
+        await session.scalars(
+            select(UserRow)
+            .where(UserRow.active.is_(True), UserRow.role != Role.PUBLIC)
+            .order_by(UserRow.full_name, UserRow.id)
+        )
+    ).all()
+    out = []
+    for user in users:
+        addresses = await accounts_of(session, user.id)
+        transports = {a.transport for a in addresses if a.kind == "user"}
+        out.append(
+            Coverage(
+                user_id=user.id,
+                full_name=user.full_name,
+                role=user.role,
+                telegram="telegram" in transports,
+                max="max" in transports,
+                preferred=_transport(user.preferred_transport)
+                if user.preferred_transport in TRANSPORTS
+                else None,
+            )
+        )
+    return tuple(out)
+
+
+def _transport(value: str | None) -> Transport:
+    return "max" if value == "max" else "telegram"
+
+
+def _kind(value: str) -> Kind:
+    return "chat" if value == "chat" else "user"
