@@ -138,6 +138,11 @@ class MaxClient:
             body["update_types"] = list(types)
         await self._call("POST", "/subscriptions", body=body)
 
+    async def get_subscriptions(self) -> list[JsonDict]:
+        result = await self._call("GET", "/subscriptions")
+        found = result.get("subscriptions")
+        return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
+
     async def unsubscribe(self, url: str) -> None:
         await self._call("DELETE", "/subscriptions", params={"url": url})
 
