@@ -1,0 +1,1 @@
+"""Transports: the messengers the bot speaks through, each behind the port in `port.py`."""
