@@ -440,6 +440,11 @@ class FakeMaxServer:
         raise _ApiError(404, "not.found", f"Path {route} is not recognized")
 
     def _send(self, query: Mapping[str, str], body: Any) -> JsonDict:
+        unknown = sorted(set(query) - {"user_id", "chat_id", "disable_link_preview"})
+        if unknown:
+            raise _bad(f"unknown query parameter(s) {', '.join(unknown)}")
+        if query.get("disable_link_preview", "false") not in ("true", "false"):
+            raise _bad("disable_link_preview: must be a boolean")
         user_id = _int_param(query, "user_id")
         chat_id = _int_param(query, "chat_id")
         if (user_id is None) == (chat_id is None):

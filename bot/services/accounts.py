@@ -23,8 +23,8 @@ from storage.models import INTERNAL_USER_ID_BASE, NAME_LENGTH, AccountRow, UserR
 
 __all__ = [
     "TRANSPORTS",
+    "Account",
     "AccountTaken",
-    "Address",
     "Coverage",
     "Transport",
     "accounts_of",
@@ -46,7 +46,7 @@ class AccountTaken(Exception):  # noqa: N818 (a refusal, like the other service 
 
 
 @dataclass(frozen=True, slots=True)
-class Address:
+class Account:
     transport: Transport
     kind: Kind
     external_id: str
@@ -87,7 +87,7 @@ async def resolve_user(
 async def bind_account(
     session: AsyncSession,
     user_id: int,
-    address: Address,
+    address: Account,
     now: datetime,
 ) -> bool:
     """Bind ``address`` to ``user_id``; True if new, False if it was already theirs.
@@ -139,7 +139,7 @@ async def ensure_max_user(
     now: datetime,
 ) -> int:
     """users.id of the MAX user, created (public, with an internal id) on first sight."""
-    address = Address("max", "user", str(max_user_id))
+    address = Account("max", "user", str(max_user_id))
     found = await resolve_user(session, "max", address.external_id)
     if found is not None:
         return found
@@ -167,17 +167,17 @@ async def ensure_max_user(
     return user_id
 
 
-async def accounts_of(session: AsyncSession, user_id: int) -> tuple[Address, ...]:
+async def accounts_of(session: AsyncSession, user_id: int) -> tuple[Account, ...]:
     rows = await session.scalars(
         select(AccountRow).where(AccountRow.user_id == user_id).order_by(AccountRow.id)
     )
-    found = [Address(_transport(r.transport), _kind(r.kind), r.external_id) for r in rows]
+    found = [Account(_transport(r.transport), _kind(r.kind), r.external_id) for r in rows]
     if (
         user_id < INTERNAL_USER_ID_BASE
         and not any(a.transport == "telegram" and a.kind == "user" for a in found)
         and await session.get(UserRow, user_id) is not None
     ):
-        found.insert(0, Address("telegram", "user", str(user_id)))
+        found.insert(0, Account("telegram", "user", str(user_id)))
     return tuple(found)
 
 
@@ -195,10 +195,10 @@ async def set_preferred_transport(
 
 
 def choose_address(
-    addresses: tuple[Address, ...],
+    addresses: tuple[Account, ...],
     preferred: str | None,
     configured: tuple[Transport, ...] = TRANSPORTS,
-) -> Address | None:
+) -> Account | None:
     """The one dialog a reminder goes to: the preferred messenger if bound and configured,
     else the first configured one the user is bound on (Telegram before MAX)."""
     dialogs = [a for a in addresses if a.kind == "user" and a.transport in configured]
@@ -214,7 +214,7 @@ def choose_address(
 
 async def reminder_address(
     session: AsyncSession, user_id: int, configured: tuple[Transport, ...] = TRANSPORTS
-) -> Address | None:
+) -> Account | None:
     row = await session.get(UserRow, user_id)
     if row is None:
         return None

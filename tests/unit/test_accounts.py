@@ -8,8 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.accounts import (
+    Account,
     AccountTaken,
-    Address,
     accounts_of,
     bind_account,
     choose_address,
@@ -50,17 +50,17 @@ async def test_one_person_binds_both_and_chooses_where_reminders_go(
 ) -> None:
     await _telegram_user(session, TG_ANYA, "Аня")
     assert await resolve_user(session, "telegram", str(TG_ANYA)) == TG_ANYA
-    assert await bind_account(session, TG_ANYA, Address("max", "user", "42"), NOW)
-    assert not await bind_account(session, TG_ANYA, Address("max", "user", "42"), NOW)
+    assert await bind_account(session, TG_ANYA, Account("max", "user", "42"), NOW)
+    assert not await bind_account(session, TG_ANYA, Account("max", "user", "42"), NOW)
     assert await accounts_of(session, TG_ANYA) == (
-        Address("telegram", "user", str(TG_ANYA)),
-        Address("max", "user", "42"),
+        Account("telegram", "user", str(TG_ANYA)),
+        Account("max", "user", "42"),
     )
-    assert await reminder_address(session, TG_ANYA) == Address("telegram", "user", str(TG_ANYA))
+    assert await reminder_address(session, TG_ANYA) == Account("telegram", "user", str(TG_ANYA))
     await set_preferred_transport(session, TG_ANYA, "max")
-    assert await reminder_address(session, TG_ANYA) == Address("max", "user", "42")
+    assert await reminder_address(session, TG_ANYA) == Account("max", "user", "42")
     # With only the Telegram token set, MAX is not an option.
-    assert await reminder_address(session, TG_ANYA, ("telegram",)) == Address(
+    assert await reminder_address(session, TG_ANYA, ("telegram",)) == Account(
         "telegram", "user", str(TG_ANYA)
     )
 
@@ -68,11 +68,11 @@ async def test_one_person_binds_both_and_chooses_where_reminders_go(
 async def test_an_account_cannot_move_to_another_person(session: AsyncSession) -> None:
     await _telegram_user(session, TG_ANYA, "Аня")
     await _telegram_user(session, TG_ANYA + 1, "Борис")
-    await bind_account(session, TG_ANYA, Address("max", "user", "42"), NOW)
+    await bind_account(session, TG_ANYA, Account("max", "user", "42"), NOW)
     with pytest.raises(AccountTaken):
-        await bind_account(session, TG_ANYA + 1, Address("max", "user", "42"), NOW)
+        await bind_account(session, TG_ANYA + 1, Account("max", "user", "42"), NOW)
     with pytest.raises(AccountTaken):
-        await bind_account(session, TG_ANYA + 1, Address("telegram", "user", str(TG_ANYA)), NOW)
+        await bind_account(session, TG_ANYA + 1, Account("telegram", "user", str(TG_ANYA)), NOW)
 
 
 async def test_preference_needs_a_bound_account(session: AsyncSession) -> None:
@@ -82,8 +82,8 @@ async def test_preference_needs_a_bound_account(session: AsyncSession) -> None:
 
 
 def test_choose_address_prefers_the_choice_then_telegram() -> None:
-    tg, mx = Address("telegram", "user", "1"), Address("max", "user", "2")
-    group = Address("max", "chat", "-3")
+    tg, mx = Account("telegram", "user", "1"), Account("max", "user", "2")
+    group = Account("max", "chat", "-3")
     assert choose_address((tg, mx), None) == tg
     assert choose_address((mx, tg), "max") == mx
     assert choose_address((tg,), "max") == tg
@@ -99,7 +99,7 @@ async def test_coverage_shows_who_is_reachable_where(session: AsyncSession) -> N
         row = await session.get(UserRow, user_id)
         assert row is not None
         row.role = Role.MEMBER
-    await bind_account(session, TG_ANYA, Address("max", "user", "42"), NOW)
+    await bind_account(session, TG_ANYA, Account("max", "user", "42"), NOW)
     await session.flush()
     rows = {c.full_name: (c.telegram, c.max, c.preferred) for c in await coverage(session)}
     assert rows == {"Аня": (True, True, None), "Вера": (False, True, "max")}
@@ -117,5 +117,5 @@ async def test_the_migration_gave_existing_users_their_telegram_account(
             "SELECT 'telegram', 'user', CAST(id AS VARCHAR(64)), id, created_at FROM users"
         )
     )
-    assert await accounts_of(session, TG_ANYA) == (Address("telegram", "user", str(TG_ANYA)),)
+    assert await accounts_of(session, TG_ANYA) == (Account("telegram", "user", str(TG_ANYA)),)
     assert await resolve_user(session, "telegram", str(TG_ANYA)) == TG_ANYA

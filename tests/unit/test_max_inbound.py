@@ -12,8 +12,8 @@ import pytest_asyncio
 from aiohttp import web
 
 from bot.fakemax import DIALOG_CHAT_BASE, FakeMaxServer
-from bot.transports.max.client import MaxClient
-from bot.transports.max.inbound import (
+from bot.transport.max.client import MaxClient
+from bot.transport.max.inbound import (
     Command,
     Event,
     MaxInbound,
@@ -23,8 +23,8 @@ from bot.transports.max.inbound import (
     Text,
     parse_update,
 )
-from bot.transports.max.render import MaxButton
-from bot.transports.max.transport import MaxAddress, MaxTransport
+from bot.transport.max.transport import MaxTransport
+from bot.transport.port import Address, AddressKind, Button, Message
 
 
 class Recorder:
@@ -65,9 +65,11 @@ async def test_deep_link_commands_text_and_presses_become_events(
     assert isinstance(start2, Start) and start2.payload == "inv-2"
     assert isinstance(question, Text) and question.text.startswith("Когда")
 
-    mid = await MaxTransport(client).send(
-        MaxAddress("user", 42), "card", [[MaxButton("✅", data="a:7:done")]]
+    ref = await MaxTransport(client).send(
+        Address("max", AddressKind.USER, 42),
+        Message("card", ((Button("✅", action="a:7:done"),),)),
     )
+    mid = str(ref.id)
     callback_id = max_server.press(42, mid, "a:7:done")
     assert await inbound.poll_once(client, wait=0) == 1
     press = recorder.events[-1]

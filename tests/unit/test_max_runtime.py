@@ -10,8 +10,8 @@ import pytest
 
 from bot.config import load_settings
 from bot.fakemax import FakeMaxServer
-from bot.transports.max.inbound import Event, Start
-from bot.transports.max.runtime import bot_name, max_client, max_deep_link, serve_max
+from bot.transport.max.inbound import Event, Start
+from bot.transport.max.runtime import bot_name, max_client, max_deep_link, serve_max
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -9,19 +9,30 @@ import pytest
 import pytest_asyncio
 
 from bot.fakemax import DEFAULT_MAX_TOKEN, FakeMaxServer
-from bot.transports.max.client import MaxApiError, MaxClient, MaxNetworkError
-from bot.transports.max.render import MaxButton, fit_text, message_body, to_max_html
-from bot.transports.max.transport import (
+from bot.transport.max.client import MaxApiError, MaxClient, MaxNetworkError
+from bot.transport.max.render import fit_text, message_body, to_max_html
+from bot.transport.max.transport import MAX_LIMITS, MaxTransport, classify
+from bot.transport.port import (
+    Address,
+    AddressKind,
     Ambiguous,
-    MaxAddress,
-    MaxTransport,
+    Button,
+    Message,
+    MessageRef,
+    Outbound,
     Permanent,
+    PressRef,
     RecipientGone,
     RetryAfter,
-    classify,
+    Unavailable,
 )
 
-ANYA = MaxAddress("user", 42)
+ANYA = Address("max", AddressKind.USER, 42)
+X = Message("x")
+
+
+def _user(user_id: int) -> Address:
+    return Address("max", AddressKind.USER, user_id)
 
 
 @pytest_asyncio.fixture
@@ -59,7 +70,7 @@ def test_long_text_is_cut_to_4000_characters_with_tags_balanced() -> None:
 
 def test_keyboard_rows_and_limits() -> None:
     body = message_body(
-        "x", [[MaxButton("✅", data="done:1"), MaxButton("Сайт", url="https://max.ru")]]
+        "x", [[Button("✅", action="done:1"), Button("Сайт", url="https://max.ru")]]
     )
     assert body["attachments"] == [
         {
@@ -77,76 +88,79 @@ def test_keyboard_rows_and_limits() -> None:
     assert "attachments" not in message_body("x")
     assert message_body("x", replace_keyboard=True)["attachments"] == []
     with pytest.raises(ValueError, match="1025"):
-        message_body("x", [[MaxButton("a", data="p" * 1025)]])
+        message_body("x", [[Button("a", action="p" * 1025)]])
     with pytest.raises(ValueError, match="row of 8"):
-        message_body("x", [[MaxButton(str(i), data=str(i)) for i in range(8)]])
+        message_body("x", [[Button(str(i), action=str(i)) for i in range(8)]])
 
 
 async def test_send_renders_html_and_keyboard(
     transport: MaxTransport, max_server: FakeMaxServer
 ) -> None:
-    mid = await transport.send(
-        ANYA, "<b>Отчёт</b> до 5 мая", [[MaxButton("✅ Сделано", data="a:1:done")]]
+    outbound: Outbound = transport
+    assert (outbound.name, outbound.limits) == ("max", MAX_LIMITS)
+    ref = await outbound.send(
+        ANYA, Message("<b>Отчёт</b> до 5 мая", ((Button("✅ Сделано", action="a:1:done"),),))
     )
     [sent] = max_server.sent_to(42)
-    assert sent.mid == mid
+    assert ref == MessageRef(ANYA, sent.mid)
+    assert isinstance(ref.id, str)
     assert (sent.text, sent.format) == ("<b>Отчёт</b> до 5 мая", "html")
     assert sent.attachments[0]["payload"]["buttons"][0][0]["payload"] == "a:1:done"
     call = max_server.calls[-1]
-    assert (call.path, call.query) == ("POST /messages", {"user_id": "42"})
+    assert (call.path, call.query) == (
+        "POST /messages",
+        {"user_id": "42", "disable_link_preview": "true"},
+    )
 
 
 async def test_edit_removes_the_keyboard_and_answer_replaces_the_message(
     transport: MaxTransport, max_server: FakeMaxServer
 ) -> None:
-    mid = await transport.send(ANYA, "card", [[MaxButton("✅", data="ok")]])
-    await transport.edit(mid, "card ✅")
+    ref = await transport.send(ANYA, Message("card", ((Button("✅", action="ok"),),)))
+    mid = str(ref.id)
+    await transport.edit(ANYA, ref, Message("card ✅"))
     assert max_server.messages[mid].attachments == []
-    await transport.edit(mid, "card", [[MaxButton("↩️", data="undo")]])
+    await transport.edit(ANYA, ref, Message("card", ((Button("↩️", action="undo"),),)))
+    assert max_server.messages[mid].text == "card"
     callback_id = max_server.press(42, mid, "undo")
-    await transport.answer(callback_id, "Отменено", text="card again")
-    assert max_server.answers(callback_id) == [
-        {
-            "message": {"text": "card again", "format": "html", "attachments": []},
-            "notification": "Отменено",
-        }
-    ]
-    assert max_server.messages[mid].text == "card again"
+    await transport.answer_press(PressRef("max", callback_id), "Отменено")
+    await transport.answer_press(PressRef("max", callback_id))
+    assert max_server.answers(callback_id) == [{"notification": "Отменено"}, {"notification": "✓"}]
 
 
 async def test_error_classes_over_http(transport: MaxTransport, max_server: FakeMaxServer) -> None:
     max_server.fail("POST /messages", 429, retry_after=7)
     with pytest.raises(RetryAfter) as waited:
-        await transport.send(ANYA, "x")
+        await transport.send(ANYA, X)
     assert waited.value.seconds == 7
 
     max_server.fail("POST /messages", 503)
-    with pytest.raises(RetryAfter):
-        await transport.send(ANYA, "x")
+    with pytest.raises(Unavailable):
+        await transport.send(ANYA, X)
 
     max_server.drop_response("POST /messages")
     with pytest.raises(Ambiguous):
-        await transport.send(ANYA, "x")
+        await transport.send(ANYA, X)
     assert len(max_server.sent_to(42)) == 1  # performed although the answer was lost
 
     with pytest.raises(RecipientGone):
-        await transport.send(MaxAddress("user", 999), "x")  # never started the bot
+        await transport.send(_user(999), X)  # never started the bot
     max_server.block_user(42)
     with pytest.raises(RecipientGone):
-        await transport.send(ANYA, "x")
+        await transport.send(ANYA, X)
     with pytest.raises(RecipientGone):
-        await transport.send(MaxAddress("chat", -5), "x")
+        await transport.send(Address("max", AddressKind.CHAT, -5), X)
 
     max_server.fail("POST /messages", 400)
     with pytest.raises(Permanent):
-        await transport.send(MaxAddress("user", 1), "x")
+        await transport.send(_user(1), X)
 
 
 async def test_a_wrong_token_is_permanent(max_server: FakeMaxServer) -> None:
     async with aiohttp.ClientSession() as session:
         client = MaxClient("not-" + DEFAULT_MAX_TOKEN, session, base_url=max_server.base_url)
         with pytest.raises(Permanent, match="401"):
-            await MaxTransport(client).send(ANYA, "x")
+            await MaxTransport(client).send(ANYA, X)
     assert max_server.sent() == []
 
 
@@ -157,12 +171,18 @@ async def test_refused_connection_is_safe_to_retry() -> None:
         with pytest.raises(MaxNetworkError) as error:
             await client.get_me()
     assert error.value.never_left
-    assert isinstance(classify(error.value), RetryAfter)
+    assert isinstance(classify(error.value), Unavailable)
 
 
 def test_classify_table() -> None:
     assert isinstance(classify(MaxApiError(404, "not.found", "message")), Permanent)
     assert isinstance(classify(MaxApiError(404, "chat.not.found", "x")), RecipientGone)
-    assert isinstance(classify(MaxApiError(500, "internal", "x")), RetryAfter)
+    assert isinstance(classify(MaxApiError(500, "internal", "x")), Unavailable)
     assert isinstance(classify(MaxNetworkError("timeout", never_left=False)), Ambiguous)
-    assert classify(MaxApiError(429, "x", "x")).seconds == 1.0  # type: ignore[attr-defined]
+    waited = classify(MaxApiError(429, "x", "x"))
+    assert isinstance(waited, RetryAfter) and waited.seconds == 1.0
+
+
+async def test_an_address_of_another_transport_is_refused(transport: MaxTransport) -> None:
+    with pytest.raises(Permanent, match="telegram address"):
+        await transport.send(Address("telegram", AddressKind.USER, 42), X)

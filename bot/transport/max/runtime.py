@@ -17,8 +17,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.config import Settings
-from bot.transports.max.client import DEFAULT_API_BASE, MaxApiError, MaxClient
-from bot.transports.max.inbound import UPDATE_TYPES, InboundHandler, MaxInbound
+from bot.transport.max.client import DEFAULT_API_BASE, MaxApiError, MaxClient
+from bot.transport.max.inbound import UPDATE_TYPES, InboundHandler, MaxInbound
 
 __all__ = ["max_client", "max_deep_link", "serve_max"]
 

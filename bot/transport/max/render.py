@@ -1,27 +1,25 @@
 """The neutral message rendered for MAX: its HTML ``format`` and an ``inline_keyboard``.
 
-The neutral markup is the small HTML subset both messengers share (b, i, u, s, a, code, pre,
-blockquote). MAX strips tags it does not know but keeps their text, so Telegram-only tags
-(tg-spoiler, tg-emoji, span) are unwrapped here and attributes other than ``href`` dropped:
-what the user sees does not depend on MAX's stripping. The limits are schema.yaml's.
+The neutral markup is the port's HTML subset (``bot.transport.port.ALLOWED_TAGS``). MAX strips
+tags it does not know but keeps their text, so any other tag (a Telegram-only tg-spoiler, a
+span) is unwrapped here and attributes other than ``href`` dropped: what the user sees does
+not depend on MAX's stripping. The limits are schema.yaml's.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from bot.delivery.text import shorten_text
+from bot.transport.port import Button
 
 __all__ = [
     "BUTTONS_PER_ROW",
     "BUTTON_TEXT_LIMIT",
     "PAYLOAD_LIMIT",
     "TEXT_LIMIT",
-    "ButtonLike",
-    "MaxButton",
     "fit_text",
     "keyboard",
     "message_body",
@@ -41,26 +39,6 @@ _MAX_TAGS = frozenset(
 )
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>")
 _HREF = re.compile(r"""\bhref\s*=\s*("[^"]*"|'[^']*')""")
-
-
-class ButtonLike(Protocol):
-    """A neutral button: a label and either callback data or a URL."""
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def data(self) -> str | None: ...
-
-    @property
-    def url(self) -> str | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class MaxButton:
-    text: str
-    data: str | None = None
-    url: str | None = None
 
 
 def to_max_html(text: str) -> str:
@@ -90,7 +68,7 @@ def fit_text(text: str, limit: int = TEXT_LIMIT) -> str:
     return fitted
 
 
-def keyboard(rows: Sequence[Sequence[ButtonLike]]) -> dict[str, Any] | None:
+def keyboard(rows: Sequence[Sequence[Button]]) -> dict[str, Any] | None:
     """An ``inline_keyboard`` attachment; ValueError for what MAX would refuse."""
     out: list[list[dict[str, str]]] = []
     for row in rows:
@@ -100,15 +78,15 @@ def keyboard(rows: Sequence[Sequence[ButtonLike]]) -> dict[str, Any] | None:
             raise ValueError(f"a row of {len(row)} buttons; MAX rows take {BUTTONS_PER_ROW}")
         buttons = []
         for button in row:
-            label = button.text[:BUTTON_TEXT_LIMIT] or "·"
+            label = button.label[:BUTTON_TEXT_LIMIT] or "·"
             if button.url is not None:
                 buttons.append({"type": "link", "text": label, "url": button.url})
-            elif button.data is not None:
-                if len(button.data) > PAYLOAD_LIMIT:
-                    raise ValueError(f"callback payload of {len(button.data)} characters")
-                buttons.append({"type": "callback", "text": label, "payload": button.data})
+            elif button.action is not None:
+                if len(button.action) > PAYLOAD_LIMIT:
+                    raise ValueError(f"callback payload of {len(button.action)} characters")
+                buttons.append({"type": "callback", "text": label, "payload": button.action})
             else:
-                raise ValueError(f"button {button.text!r} has neither data nor url")
+                raise ValueError(f"button {button.label!r} has neither action nor url")
         out.append(buttons)
     if not out:
         return None
@@ -116,7 +94,7 @@ def keyboard(rows: Sequence[Sequence[ButtonLike]]) -> dict[str, Any] | None:
 
 
 def message_body(
-    text: str, rows: Sequence[Sequence[ButtonLike]] = (), *, replace_keyboard: bool = False
+    text: str, rows: Sequence[Sequence[Button]] = (), *, replace_keyboard: bool = False
 ) -> dict[str, Any]:
     """A NewMessageBody. ``replace_keyboard`` (edits): no rows means remove the keyboard,
     since MAX keeps the old attachments when ``attachments`` is absent."""

@@ -81,12 +81,21 @@ class MaxClient:
         return await self._call("GET", "/me")
 
     async def send_message(
-        self, body: JsonDict, *, user_id: int | None = None, chat_id: int | None = None
+        self,
+        body: JsonDict,
+        *,
+        user_id: int | None = None,
+        chat_id: int | None = None,
+        disable_link_preview: bool = False,
     ) -> JsonDict:
         """POST /messages to a dialog (``user_id``) or a group (``chat_id``); the Message."""
         if (user_id is None) == (chat_id is None):
             raise ValueError("pass exactly one of user_id or chat_id")
-        params = {"user_id": user_id} if user_id is not None else {"chat_id": chat_id}
+        params: dict[str, Any] = (
+            {"user_id": user_id} if user_id is not None else {"chat_id": chat_id}
+        )
+        if disable_link_preview:
+            params["disable_link_preview"] = "true"
         result = await self._call("POST", "/messages", params=params, body=body)
         message = result.get("message")
         if not isinstance(message, dict):

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.transports.max.client import MaxApiError, MaxClient, MaxNetworkError
+from bot.transport.max.client import MaxApiError, MaxClient, MaxNetworkError
 
 __all__ = [
     "UPDATE_TYPES",

@@ -1,1 +1,0 @@
-"""Messenger transports: each renders the neutral message and maps its messenger's errors."""
