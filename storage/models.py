@@ -299,6 +299,9 @@ class InvitationRow(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by: Mapped[int | None] = mapped_column(BigInteger)
+    binds_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Set: not an invitation but a link to bind this person's account on another messenger
+    (`bot.services.accounts.create_binding`); it grants nothing else."""
 
 
 @event.listens_for(AssignmentEventRow, "before_update")

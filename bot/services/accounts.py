@@ -8,18 +8,21 @@ other messenger later with an invitation; both accounts then point at the one us
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.errors import NotFound
+from bot.services._common import updated_one
+from bot.services.errors import InvitationError, InvitationFailure, NotFound
+from bot.services.invitations import TOKEN_BYTES, hash_token
 from bot.services.members import LANGUAGE_LENGTH
 from bot.services.types import Role
-from storage.models import INTERNAL_USER_ID_BASE, NAME_LENGTH, AccountRow, UserRow
+from storage.models import INTERNAL_USER_ID_BASE, NAME_LENGTH, AccountRow, InvitationRow, UserRow
 
 __all__ = [
     "TRANSPORTS",
@@ -30,7 +33,9 @@ __all__ = [
     "accounts_of",
     "bind_account",
     "coverage",
+    "create_binding",
     "ensure_max_user",
+    "redeem_binding",
     "reminder_address",
     "resolve_user",
     "set_preferred_transport",
@@ -128,6 +133,67 @@ async def bind_account(
             raise AccountTaken(f"{address.transport} {address.external_id}") from None
         return False
     return True
+
+
+async def create_binding(
+    session: AsyncSession, user_id: int, *, now: datetime, ttl: timedelta
+) -> str:
+    """A single-use token that binds whoever opens it on another messenger to ``user_id``
+    (/settings shows it as that messenger's deep link). Committed; the token is shown once."""
+    user = await session.get(UserRow, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id}")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(
+        InvitationRow(
+            token_hash=hash_token(token),
+            role=user.role,
+            unit_id=None,
+            created_by=user_id,
+            created_at=now,
+            expires_at=now + ttl,
+            binds_user_id=user_id,
+        )
+    )
+    await session.commit()
+    return token
+
+
+async def redeem_binding(
+    session: AsyncSession, token: str, account: Account, now: datetime
+) -> int | None:
+    """users.id the account is now bound to, if ``token`` is a binding link; None if it is
+    not one (then it may be an ordinary invitation). InvitationError if used or expired,
+    AccountTaken if the account is someone else's. Committed on success."""
+    row = await session.scalar(
+        select(InvitationRow).where(
+            InvitationRow.token_hash == hash_token(token), InvitationRow.binds_user_id.isnot(None)
+        )
+    )
+    if row is None or row.binds_user_id is None:
+        return None
+    if row.used_at is not None:
+        raise InvitationError(InvitationFailure.USED)
+    if row.expires_at <= now:
+        raise InvitationError(InvitationFailure.EXPIRED)
+    user_id = row.binds_user_id
+    claimed = await updated_one(
+        session,
+        update(InvitationRow)
+        .where(InvitationRow.id == row.id, InvitationRow.used_at.is_(None))
+        .values(used_at=now, used_by=user_id)
+        .execution_options(synchronize_session=False),
+    )
+    if not claimed:
+        await session.rollback()
+        raise InvitationError(InvitationFailure.USED)
+    try:
+        await bind_account(session, user_id, account, now)
+    except AccountTaken:
+        await session.rollback()
+        raise
+    await session.commit()
+    return user_id
 
 
 async def ensure_max_user(

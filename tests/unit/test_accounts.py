@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from services_support import NOW
 from sqlalchemy import text
@@ -14,11 +16,15 @@ from bot.services.accounts import (
     bind_account,
     choose_address,
     coverage,
+    create_binding,
     ensure_max_user,
+    redeem_binding,
     reminder_address,
     resolve_user,
     set_preferred_transport,
 )
+from bot.services.errors import InvitationError, InvitationFailure
+from bot.services.invitations import list_invitations, redeem_invitation
 from bot.services.members import ensure_user
 from bot.services.types import Role
 from storage.models import INTERNAL_USER_ID_BASE, UserRow
@@ -119,3 +125,33 @@ async def test_the_migration_gave_existing_users_their_telegram_account(
     )
     assert await accounts_of(session, TG_ANYA) == (Account("telegram", "user", str(TG_ANYA)),)
     assert await resolve_user(session, "telegram", str(TG_ANYA)) == TG_ANYA
+
+
+async def test_a_binding_link_binds_the_other_messenger_once(session: AsyncSession) -> None:
+    await _telegram_user(session, TG_ANYA, "Аня")
+    token = await create_binding(session, TG_ANYA, now=NOW, ttl=timedelta(hours=1))
+    # Not an invitation: it grants nothing through the invitation path, nor is it listed.
+    with pytest.raises(InvitationError):
+        await redeem_invitation(
+            session, token, user_id=TG_ANYA + 9, chat_id=1, full_name="x", username=None, now=NOW
+        )
+    assert await list_invitations(session, NOW) == ()
+    assert (
+        await redeem_binding(session, "unknown-token", Account("max", "user", "42"), NOW) is None
+    )
+    assert await redeem_binding(session, token, Account("max", "user", "42"), NOW) == TG_ANYA
+    assert await resolve_user(session, "max", "42") == TG_ANYA
+    with pytest.raises(InvitationError) as used:
+        await redeem_binding(session, token, Account("max", "user", "43"), NOW)
+    assert used.value.reason is InvitationFailure.USED
+
+
+async def test_an_expired_binding_link_binds_nothing(session: AsyncSession) -> None:
+    await _telegram_user(session, TG_ANYA, "Аня")
+    token = await create_binding(session, TG_ANYA, now=NOW, ttl=timedelta(hours=1))
+    with pytest.raises(InvitationError) as expired:
+        await redeem_binding(
+            session, token, Account("max", "user", "42"), NOW + timedelta(hours=2)
+        )
+    assert expired.value.reason is InvitationFailure.EXPIRED
+    assert await resolve_user(session, "max", "42") is None

@@ -2,7 +2,7 @@
 
 People on either messenger: an account per (transport, kind, external id) pointing at users.id,
 the user's preferred transport for reminders, and the transport (and a string message id, for
-MAX) on outbox rows and notices. Everyone already here came through Telegram: their account is
+MAX) on outbox rows and notices; invitations that bind a person's other messenger. Everyone already here came through Telegram: their account is
 written from users.id.
 
 Revision ID: 0005_accounts
@@ -42,6 +42,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_accounts_user_id"), ["user_id"], unique=False)
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("preferred_transport", sa.String(length=16), nullable=True))
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("binds_user_id", sa.BigInteger(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_invitations_binds_user_id_users"), "users", ["binds_user_id"], ["id"]
+        )
     for table in ("outbox", "notices"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(
@@ -61,6 +66,11 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("message_ref")
             batch_op.drop_column("transport")
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_invitations_binds_user_id_users"), type_="foreignkey"
+        )
+        batch_op.drop_column("binds_user_id")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("preferred_transport")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
