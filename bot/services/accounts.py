@@ -11,13 +11,22 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services._common import updated_one
+from bot.services.addresses import (
+    TRANSPORTS,
+    Account,
+    Kind,
+    Transport,
+    _kind,
+    _transport,
+    choose_address,
+    reminder_routes,
+)
 from bot.services.errors import InvitationError, InvitationFailure, NotFound
 from bot.services.invitations import TOKEN_BYTES, hash_token
 from bot.services.members import LANGUAGE_LENGTH
@@ -32,29 +41,20 @@ __all__ = [
     "Transport",
     "accounts_of",
     "bind_account",
+    "choose_address",
     "coverage",
     "create_binding",
     "ensure_max_user",
     "redeem_binding",
     "reminder_address",
+    "reminder_routes",
     "resolve_user",
     "set_preferred_transport",
 ]
 
-Transport = Literal["telegram", "max"]
-TRANSPORTS: tuple[Transport, ...] = ("telegram", "max")
-Kind = Literal["user", "chat"]
-
 
 class AccountTaken(Exception):  # noqa: N818 (a refusal, like the other service errors)
     """The messenger account already belongs to another person."""
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    transport: Transport
-    kind: Kind
-    external_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,24 +260,6 @@ async def set_preferred_transport(
     await session.flush()
 
 
-def choose_address(
-    addresses: tuple[Account, ...],
-    preferred: str | None,
-    configured: tuple[Transport, ...] = TRANSPORTS,
-) -> Account | None:
-    """The one dialog a reminder goes to: the preferred messenger if bound and configured,
-    else the first configured one the user is bound on (Telegram before MAX)."""
-    dialogs = [a for a in addresses if a.kind == "user" and a.transport in configured]
-    for address in dialogs:
-        if address.transport == preferred:
-            return address
-    for transport in configured:
-        for address in dialogs:
-            if address.transport == transport:
-                return address
-    return None
-
-
 async def reminder_address(
     session: AsyncSession, user_id: int, configured: tuple[Transport, ...] = TRANSPORTS
 ) -> Account | None:
@@ -313,11 +295,3 @@ async def coverage(session: AsyncSession) -> tuple[Coverage, ...]:
             )
         )
     return tuple(out)
-
-
-def _transport(value: str | None) -> Transport:
-    return "max" if value == "max" else "telegram"
-
-
-def _kind(value: str) -> Kind:
-    return "chat" if value == "chat" else "user"

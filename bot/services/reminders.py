@@ -34,6 +34,7 @@ from bot.reminders.policy import (
     status_checks,
 )
 from bot.services._common import MEASURE, insert_if_absent, with_assignment_context
+from bot.services.addresses import Transport, reminder_routes
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.members import get_user, set_reachable
 from bot.services.plans import (
@@ -414,6 +415,8 @@ class Recipient:
     reminder_id: int
     user_id: int
     chat_id: int
+    """The address on `transport`: Telegram's chat id, MAX's user_id."""
+    transport: str = "telegram"
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,7 +447,12 @@ def due_assignments(now: datetime, limit: int) -> Select[tuple[int]]:
 
 
 async def plan_release(
-    session: AsyncSession, now: datetime, limit: int, *, lock: bool = True
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    *,
+    lock: bool = True,
+    transports: tuple[Transport, ...] = ("telegram",),
 ) -> ReleasePlan:
     """The assignments of the next `limit` due reminders (found by the (status, due_at)
     index), and the fate of every due reminder they have.
@@ -491,7 +499,7 @@ async def plan_release(
         release[assignment_id] = found[-1][1]
         fold.extend(reminder_id for _at, reminder_id in found[:-1])
     subscribers = await session.execute(
-        select(AssignmentRow.id, UserRow.id, UserRow.chat_id)
+        select(AssignmentRow.id, UserRow.id)
         .join(MembershipRow, MembershipRow.unit_id == AssignmentRow.unit_id)
         .join(UserRow, UserRow.id == MembershipRow.user_id)
         .where(
@@ -502,9 +510,14 @@ async def plan_release(
         .distinct()
         .order_by(AssignmentRow.id, UserRow.id)
     )
+    pairs = [(assignment_id, user_id) for assignment_id, user_id in subscribers]
+    # One row per person, on the one messenger they chose among the configured ones: a member
+    # bound on Telegram and MAX is reminded once.
+    routes = await reminder_routes(session, {user_id for _a, user_id in pairs}, transports)
     recipients = tuple(
-        Recipient(release[assignment_id], user_id, chat_id)
-        for assignment_id, user_id, chat_id in subscribers
+        Recipient(release[assignment_id], user_id, routes[user_id][1], routes[user_id][0])
+        for assignment_id, user_id in pairs
+        if user_id in routes
     )
     return ReleasePlan(tuple(release.values()), tuple(cancel), tuple(fold), recipients)
 
@@ -543,6 +556,7 @@ async def apply_release(session: AsyncSession, plan: ReleasePlan, now: datetime)
             "reminder_id": r.reminder_id,
             "user_id": r.user_id,
             "chat_id": r.chat_id,
+            "transport": r.transport,
             "status": DeliveryStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
