@@ -38,12 +38,13 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy import event, insert, literal, select, text, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery.tick import DeliverySettings, run_tick
 from bot.i18n import create_i18n
 from bot.reminders.policy import ReminderKind
 from bot.reminders.ratelimit import RateLimiter
-from bot.reminders.tick import DeliverySettings, run_tick
 from bot.services.reminders import apply_release, plan_release
 from bot.services.types import AssignmentStatus, Role, UnitKind
+from bot.transport.telegram import TelegramOutbound
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import (
@@ -350,7 +351,7 @@ async def bench_sending(directory: Path, sends: int) -> None:
         started = time.perf_counter()
         report = await run_tick(
             session_factory(engine),
-            stopwatch,
+            TelegramOutbound(stopwatch),
             NOW,
             worker_id="bench",
             limiter=RateLimiter(),

@@ -30,13 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.requests import LimitedRequests
+from bot.delivery.tick import DeliverySettings, TickReport, run_tick
 from bot.faq.loader import load_faqs_skipping
 from bot.hotline.faq import FaqService
 from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, StoredLocaleMiddleware, UserMiddleware
 from bot.plan.loader import load_plan
 from bot.reminders.ratelimit import RateLimiter
-from bot.reminders.tick import DeliverySettings, TickReport, run_tick
 from bot.services.errors import DomainError
 from bot.services.hotline import drafts
 from bot.services.plans import SyncReport, list_plan_ids, sync_plan
@@ -52,6 +52,7 @@ from bot.startup import (
     settings_warnings,
     sqlite_problem,
 )
+from bot.transport.telegram import TelegramOutbound
 from handlers import build_router
 from handlers.control_notices import ControlReport, control_tick
 from handlers.desk import OperatorsDesk
@@ -263,7 +264,7 @@ class Application:
         async with self._ticking:
             report = await run_tick(
                 self.sessions,
-                self.bot,
+                TelegramOutbound(self.bot),
                 now or self.clock.now(),
                 worker_id=self.worker_id,
                 limiter=self.limiter,

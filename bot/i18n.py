@@ -77,3 +77,9 @@ def format_day(day: date, locale: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Plural-aware gettext under the name babel's extractor knows."""
     return gettext_(singular, plural, n)
+
+
+def translate(message: str) -> str:
+    """The current locale's translation, for code that must not import aiogram (bot/delivery):
+    the catalog and the locale are still aiogram's I18n context, set by the caller."""
+    return gettext_(message)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import format_day, ngettext
+from bot.screens.render import role_name, split_message
 from bot.services.errors import DuplicateUnit
 from bot.services.invitations import create_invitation, deep_link
 from bot.services.members import list_members, revoke_member
@@ -28,7 +29,6 @@ from handlers.keyboards import (
     members_keyboard,
     revoke_confirm_keyboard,
 )
-from handlers.render import role_name, split_message
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.delivery.text import plain_text
+from bot.screens.actions import DIGEST_PAGE, AssignmentAction
+from bot.screens.render import assignment_card, my_list, too_long
 from bot.services.assignments import (
     COMMENT_MAX_LENGTH,
     comment,
@@ -25,9 +27,8 @@ from bot.services.assignments import (
 )
 from bot.services.members import get_user, units_of
 from bot.services.types import AssignmentView, UserInfo
-from handlers.callbacks import DIGEST_PAGE, AssignmentAction, AssignmentCb, MyPageCb
+from handlers.callbacks import AssignmentCb, MyPageCb
 from handlers.keyboards import assignment_keyboard, my_list_keyboard, without_button
-from handlers.render import assignment_card, my_list, too_long
 
 logger = logging.getLogger(__name__)
 

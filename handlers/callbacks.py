@@ -6,6 +6,8 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from bot.screens.actions import ASSIGNMENT_PREFIX, DIGEST_PAGE, MY_PAGE_PREFIX, AssignmentAction
+
 # Telegram rejects callback_data longer than 64 bytes; every class here stays far below.
 CALLBACK_DATA_LIMIT = 64
 
@@ -13,8 +15,6 @@ MAX_ID = 2**31 - 1
 """Row ids are INTEGER on PostgreSQL. A larger number in a button is forged: the filter refuses
 it (the catch-all answers «no longer valid») before it can overflow a database driver."""
 
-DIGEST_PAGE = -1
-"""`AssignmentCb.page` of a button in a reminder digest: «Done» there leaves the digest be."""
 RowId = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
@@ -31,23 +31,13 @@ PageNumber = Annotated[int, Field(ge=DIGEST_PAGE, le=MAX_ID)]
 Small = Annotated[int, Field(ge=0, le=1000)]
 
 
-class AssignmentAction(StrEnum):
-    OPEN = "o"
-    DONE = "d"
-    UNDO = "u"
-    COMMENT = "c"
-    ATTACH = "f"
-    ATTACHED = "g"
-    """The member has sent every file they meant to attach."""
-
-
-class AssignmentCb(CallbackData, prefix="a1"):
+class AssignmentCb(CallbackData, prefix=ASSIGNMENT_PREFIX):
     action: AssignmentAction
     id: RowId
     page: PageNumber = 0
 
 
-class MyPageCb(CallbackData, prefix="my1"):
+class MyPageCb(CallbackData, prefix=MY_PAGE_PREFIX):
     page: PageNumber
 
 

@@ -36,6 +36,8 @@ from bot.reports.chart import progress_chart
 from bot.reports.csvfile import build_csv
 from bot.reports.labels import localized
 from bot.reports.workbook import build_workbook
+from bot.screens.actions import AssignmentAction
+from bot.screens.render import clip, days_left_state, one_line, split_message
 from bot.services.control import (
     AmbiguousCode,
     CardWindow,
@@ -62,10 +64,9 @@ from bot.services.extensions import DeadlineEvent, HistoryKind
 from bot.services.members import units_of
 from bot.services.review import ReviewState
 from bot.services.types import Page, Role, UserInfo
-from handlers.callbacks import AssignmentAction, AssignmentCb, PageNumber, RowId
+from handlers.callbacks import AssignmentCb, PageNumber, RowId
 from handlers.filters import RoleFilter
 from handlers.keyboards import documents_keyboard
-from handlers.render import clip, days_left_state, one_line, split_message
 
 logger = logging.getLogger(__name__)
 

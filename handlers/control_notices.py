@@ -1,7 +1,7 @@
 """Escalations and the weekly digest: their texts, and the job that writes them as notices.
 
 Each notice is rendered once, in its recipient's language, when it is written; the reminder
-tick sends it (`bot.reminders.tick`). `control_tick` is what the scheduler and `roadmap-bot tick`
+tick sends it (`bot.delivery.tick`). `control_tick` is what the scheduler and `roadmap-bot tick`
 run: it commits escalations and their notices together, so nothing is escalated unannounced.
 """
 
@@ -19,12 +19,12 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import format_day, ngettext
+from bot.screens.render import MESSAGE_LIMIT, days_left_state, one_line
 from bot.services.digest import PlanDigest, digest_key, weekly_digests
 from bot.services.escalation import EscalatedMeasure, PlanEscalation, escalate
 from bot.services.notices import NoticeDraft, enqueue
 from handlers.control import and_more, counts_line, legend, measure_heading, names_within
 from handlers.notices import draft_notices
-from handlers.render import MESSAGE_LIMIT, days_left_state, one_line
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.screens.render import MESSAGE_LIMIT, split_message
 from bot.services.hotline import TicketInfo
 from handlers.callbacks import TicketAction, TicketCb
-from handlers.render import MESSAGE_LIMIT, split_message
 
 TOPIC_NAME_LIMIT = 128
 

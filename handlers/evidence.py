@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import format_day
+from bot.screens.actions import AssignmentAction
+from bot.screens.render import one_line
 from bot.services.assignments import view_for_member
 from bot.services.evidence import (
     EvidenceFailure,
@@ -29,10 +31,9 @@ from bot.services.evidence import (
     list_evidence,
 )
 from bot.services.types import EvidenceKind, Role, UserInfo
-from handlers.callbacks import AssignmentAction, AssignmentCb, EvidenceCb
+from handlers.callbacks import AssignmentCb, EvidenceCb
 from handlers.filters import RoleFilter
 from handlers.keyboards import attached_keyboard, documents_keyboard
-from handlers.render import one_line
 
 logger = logging.getLogger(__name__)
 

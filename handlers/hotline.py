@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.faq.lexicon import Exam
 from bot.hotline.faq import Consultation, Decision, FaqAnswer, HotlineFaq
 from bot.hotline.hours import HotlineHours
+from bot.screens.render import one_line, split_message
 from bot.services.hotline import (
     add_message,
     create_ticket,
@@ -36,7 +37,6 @@ from bot.services.members import get_user
 from bot.services.types import UserInfo
 from handlers.callbacks import ExamChoice, ForgetCb, HotlineAction, HotlineCb, HotlineExamCb
 from handlers.desk import OperatorsDesk
-from handlers.render import one_line, split_message
 from storage.models_hotline import Direction
 
 logger = logging.getLogger(__name__)

@@ -7,17 +7,16 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.screens.actions import AssignmentAction
+from bot.screens.render import one_line
 from bot.services.types import (
     AssignmentStatus,
     AssignmentView,
     MemberInfo,
     Page,
-    ReminderItem,
     UnitInfo,
 )
 from handlers.callbacks import (
-    DIGEST_PAGE,
-    AssignmentAction,
     AssignmentCb,
     EvidenceCb,
     ExtendCb,
@@ -31,7 +30,6 @@ from handlers.callbacks import (
     ReviewCb,
     RevokeCb,
 )
-from handlers.render import one_line
 
 
 def my_list_keyboard(page: Page[AssignmentView], page_number: int) -> InlineKeyboardMarkup:
@@ -174,20 +172,6 @@ def revoke_confirm_keyboard(membership_id: int) -> InlineKeyboardMarkup:
     builder.button(
         text=_("Yes, revoke"), callback_data=RevokeCb(membership=membership_id, confirm=True)
     )
-    return builder.as_markup()
-
-
-def digest_keyboard(items: Sequence[ReminderItem]) -> InlineKeyboardMarkup:
-    """One «✅ Done: CODE» per reminder: the same callback as the card's, checked the same way."""
-    builder = InlineKeyboardBuilder()
-    for item in items:
-        builder.button(
-            text=_("✅ Done: {code}").format(code=item.task_code),
-            callback_data=AssignmentCb(
-                action=AssignmentAction.DONE, id=item.assignment_id, page=DIGEST_PAGE
-            ),
-        )
-    builder.adjust(2)
     return builder.as_markup()
 
 

@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.screens.render import one_line, split_message
 from bot.services.hotline import (
     add_message,
     close_ticket,
@@ -27,7 +28,6 @@ from bot.services.types import Role
 from handlers.callbacks import DraftCb, TicketAction, TicketCb
 from handlers.desk import OperatorsDesk
 from handlers.filters import RoleFilter
-from handlers.render import one_line, split_message
 from storage.models_hotline import Direction, DraftStatus, TicketStatus
 
 logger = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import format_day, ngettext
+from bot.screens.render import split_message, upcoming_list
 from bot.services.errors import NotFound
 from bot.services.members import units_of
 from bot.services.reminders import (
@@ -24,7 +25,6 @@ from bot.services.reminders import (
 )
 from bot.services.types import Role, UserInfo
 from handlers.filters import RoleFilter
-from handlers.render import split_message, upcoming_list
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 92

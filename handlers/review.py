@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import format_day
+from bot.screens.render import one_line, too_long
 from bot.services.assignments import COMMENT_MAX_LENGTH, get_assignment_view
 from bot.services.extensions import (
     REASON_MAX_LENGTH,
@@ -53,7 +54,6 @@ from handlers.callbacks import (
 from handlers.filters import RoleFilter
 from handlers.keyboards import assignment_keyboard, extension_keyboard, review_keyboard
 from handlers.notices import Render, draft_notices
-from handlers.render import one_line, too_long
 
 STAFF = (Role.STAFF, Role.ADMIN)
 SHOWN = 10

@@ -10,10 +10,10 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.screens.render import role_name
 from bot.services.errors import InvitationError, InvitationFailure
 from bot.services.invitations import redeem_invitation
 from bot.services.types import Role, UserInfo
-from handlers.render import role_name
 
 logger = logging.getLogger(__name__)
 

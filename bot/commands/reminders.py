@@ -9,7 +9,7 @@ from datetime import date
 from bot.app import build_application
 from bot.clock import SystemClock
 from bot.commands.common import load_cli_settings, moment_arg
-from bot.reminders.tick import TickReport
+from bot.delivery.tick import TickReport
 from bot.services.errors import DomainError
 from bot.services.reminders import set_external_date
 from storage.engine import create_engine, session_factory

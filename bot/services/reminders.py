@@ -866,7 +866,7 @@ async def _finish(
 
 
 async def mark_sent(
-    session: AsyncSession, ids: Iterable[int], now: datetime, message_id: int
+    session: AsyncSession, ids: Iterable[int], now: datetime, message_id: int | None
 ) -> int:
     return await _finish(
         session,

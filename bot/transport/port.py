@@ -56,8 +56,6 @@ class Message:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
-    preview_links: bool = False
-    """Link previews are off unless a screen asks: a reminder is not an advert for a link."""
 
 
 @dataclass(frozen=True, slots=True)

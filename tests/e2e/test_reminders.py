@@ -190,7 +190,7 @@ async def test_a_crash_between_sending_and_recording_is_not_sent_again(
         raise RuntimeError("power cut")
 
     with monkeypatch.context() as patch:
-        patch.setattr("bot.reminders.tick.mark_sent", power_cut)
+        patch.setattr("bot.delivery.tick.mark_sent", power_cut)
         with pytest.raises(RuntimeError, match="power cut"):
             await tick_at(bot, THREE_DAYS_LEFT)
 

@@ -18,10 +18,11 @@ from escalation_support import COORDINATOR_USER, MONDAY, STAFF_USER, World, make
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery.tick import DeliverySettings, TickReport, run_tick
 from bot.i18n import create_i18n
-from bot.reminders.tick import DeliverySettings, TickReport, run_tick
 from bot.services.members import get_user
 from bot.services.notices import NoticeDraft, Recipient, enqueue
+from bot.transport.telegram import TelegramOutbound
 from storage.engine import session_factory
 from storage.models_control import NoticeRow
 
@@ -44,7 +45,7 @@ class Sender:
         self.time.now = max(self.time.now, at.timestamp())
         return await run_tick(
             self.world.sessions,
-            self.bot,
+            TelegramOutbound(self.bot),
             at,
             worker_id="worker-1",
             limiter=self.limiter,

@@ -30,10 +30,10 @@ from services_support import join, load, snapshot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.delivery.tick import DeliverySettings, TickReport, run_tick
 from bot.i18n import create_i18n
 from bot.reminders.calendar import working_calendar
 from bot.reminders.policy import DEFAULT_SETTINGS, ReminderKind, plan_reminders
-from bot.reminders.tick import DeliverySettings, TickReport, run_tick
 from bot.services.assignments import confirm
 from bot.services.errors import NotFound
 from bot.services.members import get_user
@@ -52,6 +52,7 @@ from bot.services.reminders import (
 )
 from bot.services.units import list_units
 from bot.terms import Window
+from bot.transport.telegram import TelegramOutbound
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import AssignmentRow, TaskRow, WindowRow
@@ -128,7 +129,7 @@ class World:
         self.time.now = max(self.time.now, at.timestamp())
         return await run_tick(
             self.sessions,
-            bot or self.bot,
+            TelegramOutbound(bot or self.bot),
             at,
             worker_id=worker,
             limiter=self.limiter,

@@ -1,5 +1,8 @@
 """One reminder tick: release what is due, claim it, send one digest per chat, record the result.
 
+The sender speaks only to the outbound port (bot/transport/port.py): it builds neutral messages
+(bot/screens) and reads the port's outcomes, so the same guarantees hold on every messenger.
+
 APScheduler runs `run_tick` every TICK_SECONDS inside the bot; `roadmap-bot tick` runs it once.
 Each step commits before the next one starts, so a crash anywhere leaves rows whose status says
 exactly how far they got (see README, «Delivery guarantees»).
@@ -8,30 +11,20 @@ exactly how far they got (see README, «Delivery guarantees»).
 import asyncio
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 from itertools import groupby
-from typing import Protocol
+from typing import Any, Protocol
 
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
-from aiohttp import ClientConnectorError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.delivery.text import MESSAGE_LIMIT, shorten_text, visible_length
+from bot.delivery.text import visible_length
+from bot.i18n import translate as _
 from bot.reminders.ratelimit import RateLimiter
+from bot.screens.digest import digest_view
 from bot.services.members import get_user
 from bot.services.notices import (
     Notice,
@@ -61,8 +54,20 @@ from bot.services.reminders import (
     unclaim,
 )
 from bot.services.types import ReminderItem
-from handlers.keyboards import digest_keyboard
-from handlers.render import reminder_digest
+from bot.transport.port import (
+    Address,
+    AddressKind,
+    Ambiguous,
+    Button,
+    Message,
+    MessageRef,
+    Outbound,
+    Permanent,
+    RecipientGone,
+    RetryAfter,
+    TransportError,
+    Unavailable,
+)
 from storage.models_reminders import DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -70,17 +75,15 @@ logger = logging.getLogger(__name__)
 PREVIEW_LIMIT = 10_000
 
 
-class SentMessage(Protocol):
+class Translations(Protocol):
+    """What the tick needs of aiogram's I18n: set the locale outside a handler."""
+
     @property
-    def message_id(self) -> int: ...
+    def available_locales(self) -> tuple[str, ...]: ...
 
+    def context(self) -> AbstractContextManager[Any]: ...
 
-class MessageSender(Protocol):
-    """The one Bot API call the tick makes; aiogram's `Bot` is one, tests pass a stub."""
-
-    async def send_message(
-        self, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
-    ) -> SentMessage: ...
+    def use_locale(self, locale: str) -> AbstractContextManager[Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,17 +151,34 @@ class _Moment:
         return self._start + timedelta(seconds=self._limiter.monotonic() - self._started)
 
 
-def _never_left(error: TelegramNetworkError) -> bool:
-    """Whether a failed request certainly did not reach Telegram, so a retry cannot duplicate.
+def _address(outbound: Outbound, chat_id: int) -> Address:
+    """Telegram's chat ids: a person's is positive, a group's negative."""
+    kind = AddressKind.USER if chat_id > 0 else AddressKind.CHAT
+    return Address(outbound.name, kind, chat_id)
 
-    aiogram wraps aiohttp's error (kept as the cause, its class name first in the message):
-    ClientConnectorError (refused, DNS, TLS) means no connection was made; a dropped connection
-    (ServerDisconnectedError) or a timeout may come after Telegram took the message.
-    """
-    cause = error.__cause__
-    return isinstance(cause, ClientConnectorError) or error.message.startswith(
-        ("ClientConnector", "ClientProxyConnectionError")
-    )
+
+def _stored_id(ref: MessageRef) -> int | None:
+    """The outbox keeps numeric message ids (Telegram's); a string id (MAX's) is not kept yet."""
+    return ref.id if isinstance(ref.id, int) else None
+
+
+def _stored_buttons(keyboard: dict[str, Any] | None) -> tuple[tuple[Button, ...], ...]:
+    """A notice's keyboard as the outbox stores it (`inline_keyboard` rows of `text` with
+    `callback_data` or `url`, the shape notices have always been written in) as neutral rows."""
+    if not keyboard:
+        return ()
+    laid: list[tuple[Button, ...]] = []
+    for row in keyboard.get("inline_keyboard") or []:
+        buttons = tuple(
+            Button(str(cell["text"]), action=cell.get("callback_data"), url=cell.get("url"))
+            for cell in row
+            if isinstance(cell, dict)
+            and "text" in cell
+            and (cell.get("callback_data") is None) != (cell.get("url") is None)
+        )
+        if buttons:
+            laid.append(buttons)
+    return tuple(laid)
 
 
 def _by_assignment(deliveries: Sequence[Delivery]) -> list[list[Delivery]]:
@@ -194,17 +214,17 @@ class _Tick:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        bot: MessageSender,
+        outbound: Outbound,
         now: datetime,
         *,
         worker_id: str,
         limiter: RateLimiter,
         settings: DeliverySettings,
-        i18n: I18n,
+        i18n: Translations,
         stop: asyncio.Event,
     ) -> None:
         self.sessions = sessions
-        self.bot = bot
+        self.outbound = outbound
         self.now = now
         self.moment = _Moment(now, limiter)
         self.worker_id = worker_id
@@ -214,7 +234,7 @@ class _Tick:
         self.stop = stop
         self.report = TickReport()
 
-    def render(self, deliveries: Sequence[Delivery]) -> tuple[str, InlineKeyboardMarkup]:
+    def render(self, deliveries: Sequence[Delivery]) -> Message:
         items = _items(deliveries)
         locale = next(
             (d.language for d in deliveries if d.language in self.i18n.available_locales),
@@ -222,7 +242,7 @@ class _Tick:
         )
         # Outside a handler nothing has set the locale: the tick does it for each digest.
         with self.i18n.context(), self.i18n.use_locale(locale):
-            return reminder_digest(items, self.moment(), locale), digest_keyboard(items)
+            return digest_view(items, self.moment(), locale)
 
     async def recover(self) -> None:
         async with self.sessions() as session:
@@ -274,10 +294,14 @@ class _Tick:
             await unclaim(session, self.worker_id, self.moment())
 
     def fit(self, digest: list[Delivery]) -> list[list[Delivery]]:
-        """The digest as messages within Telegram's 4096 (UTF-16, after entities): halves
-        until each part fits, so each reminder keeps its button in the message it is in."""
+        """The digest as messages within the transport's length (measured in UTF-16 after the
+        markup, never less than characters): halves until each part fits, so each reminder
+        keeps its button in the message it is in."""
         groups = _by_assignment(digest)
-        if len(groups) < 2 or visible_length(self.render(digest)[0]) <= MESSAGE_LIMIT:
+        if (
+            len(groups) < 2
+            or visible_length(self.render(digest).text) <= self.outbound.limits.text_length
+        ):
             return [digest]
         half = len(groups) // 2
         head = [d for group in groups[:half] for d in group]
@@ -305,29 +329,26 @@ class _Tick:
         reminders is never their end: they go again in smaller parts, one by one at last."""
         chat_id = digest[0].chat_id
         ids = [d.outbox_id for d in digest if d.outbox_id is not None]
-        text, markup = self.render(digest)
+        message = self.render(digest)
         try:
             # Counted above, before the rows became `sending`: the session's limiter lets the
             # request through and hands a 429 back here (the rows wait for a later tick).
             with self.limiter.counted():
-                sent = await self.bot.send_message(
-                    chat_id, shorten_text(text, MESSAGE_LIMIT), reply_markup=markup
-                )
-        except TelegramRetryAfter as error:
-            await self.wait_for_telegram(ids, error)
+                sent = await self.outbound.send(_address(self.outbound, chat_id), message)
+        except RetryAfter as error:
+            await self.wait_for_messenger(ids, error)
             return False
-        except TelegramForbiddenError as error:
-            await self.unreachable(digest, error.message)
-        except TelegramBadRequest as error:
-            if "chat not found" in error.message.lower():
-                await self.unreachable(digest, error.message)
-            elif len(groups := _by_assignment(digest)) > 1:
+        except RecipientGone as error:
+            await self.unreachable(digest, error.detail)
+        except Permanent as error:
+            if len(groups := _by_assignment(digest)) > 1:
                 # Refused before anything was shown: resending part of it cannot duplicate.
                 logger.warning(
-                    "Telegram refused a digest of %d for chat %s (%s): sent in parts",
+                    "%s refused a digest of %d for chat %s (%s): sent in parts",
+                    self.outbound.name,
                     len(groups),
                     chat_id,
-                    error.message,
+                    error.detail,
                 )
                 self.report.split += 1
                 half = len(groups) // 2
@@ -336,23 +357,20 @@ class _Tick:
                     if not await self.deliver([d for group in part for d in group]):
                         return False
             else:
-                logger.error("Telegram refused a digest for chat %s: %s", chat_id, error.message)
-                await self.record(mark_failed, ids, error.message)
+                logger.error(
+                    "%s refused a digest for chat %s: %s", self.outbound.name, chat_id, error
+                )
+                await self.record(mark_failed, ids, error.detail)
                 self.report.failed += len(ids)
-        except TelegramNetworkError as error:
-            if _never_left(error):
-                await self.retry(digest, error.message)
-            else:
-                logger.warning("answer to a digest for chat %s lost: %s", chat_id, error.message)
-                await self.record(mark_uncertain, ids, error.message)
-                self.report.uncertain += len(ids)
-        except (TelegramServerError, ClientDecodeError, TelegramAPIError) as error:
-            # 5xx with a JSON body, 5xx with an HTML one (a proxy's page: not an API error in
-            # aiogram), and anything else Telegram answered: it did not take the message.
-            await self.retry(digest, str(error))
+        except Ambiguous as error:
+            logger.warning("answer to a digest for chat %s lost: %s", chat_id, error.detail)
+            await self.record(mark_uncertain, ids, error.detail)
+            self.report.uncertain += len(ids)
+        except Unavailable as error:
+            await self.retry(digest, error.detail)
         else:
             async with self.sessions() as session:
-                await mark_sent(session, ids, self.moment(), sent.message_id)
+                await mark_sent(session, ids, self.moment(), _stored_id(sent))
             self.report.messages += 1
             self.report.delivered += len(ids)
         return True
@@ -369,16 +387,16 @@ class _Tick:
         self.report.retried += retried
         self.report.failed += failed
 
-    async def wait_for_telegram(self, ids: list[int], error: TelegramRetryAfter) -> None:
+    async def wait_for_messenger(self, ids: list[int], error: RetryAfter) -> None:
         """429: everything waits `retry_after`; the tick ends, a later one sends."""
-        self.limiter.pause(error.retry_after)
-        until = self.moment() + timedelta(seconds=error.retry_after)
+        self.limiter.pause(error.seconds)
+        until = self.moment() + timedelta(seconds=error.seconds)
         async with self.sessions() as session:
-            deferred = await defer(session, ids, until, error.message)
+            deferred = await defer(session, ids, until, error.detail)
             deferred += await unclaim(session, self.worker_id, until)
         self.report.deferred += deferred
         logger.warning(
-            "Telegram asked to wait %s s; %d reminders wait", error.retry_after, deferred
+            "%s asked to wait %s s; %d reminders wait", self.outbound.name, error.seconds, deferred
         )
 
     async def unreachable(self, digest: list[Delivery], error: str) -> None:
@@ -414,38 +432,30 @@ class _Tick:
             if not await take_notice(session, notice.id, self.moment()):
                 return True
         attempt = notice.attempts + 1
-        markup = InlineKeyboardMarkup.model_validate(notice.keyboard) if notice.keyboard else None
+        message = Message(notice.text, _stored_buttons(notice.keyboard))
         try:
             with self.limiter.counted():
-                sent = await self.bot.send_message(
-                    notice.chat_id, notice.text, reply_markup=markup
-                )
-        except TelegramRetryAfter as error:
-            self.limiter.pause(error.retry_after)
-            until = self.moment() + timedelta(seconds=error.retry_after)
+                sent = await self.outbound.send(_address(self.outbound, notice.chat_id), message)
+        except RetryAfter as error:
+            self.limiter.pause(error.seconds)
+            until = self.moment() + timedelta(seconds=error.seconds)
             await self.finish(
-                notice, DeliveryStatus.PENDING, error.message, retry_at=until, counts=False
+                notice, DeliveryStatus.PENDING, error.detail, retry_at=until, counts=False
             )
             self.report.notices_deferred += 1
             return False
-        except TelegramForbiddenError as error:
-            await self.notice_unreachable(notice, error.message)
-        except TelegramBadRequest as error:
-            if "chat not found" in error.message.lower():
-                await self.notice_unreachable(notice, error.message)
-            else:
-                logger.error("Telegram refused notice %s: %s", notice.id, error.message)
-                await self.finish(notice, DeliveryStatus.FAILED, error.message)
-                self.report.notices_failed += 1
-        except TelegramNetworkError as error:
-            if _never_left(error):
-                await self.retry_notice(notice, attempt, error.message)
-            else:
-                logger.warning("answer to notice %s lost: %s", notice.id, error.message)
-                await self.finish(notice, DeliveryStatus.UNCERTAIN, error.message)
-                self.report.notices_uncertain += 1
-        except (TelegramServerError, ClientDecodeError, TelegramAPIError) as error:
-            await self.retry_notice(notice, attempt, str(error))
+        except RecipientGone as error:
+            await self.notice_unreachable(notice, error.detail)
+        except Permanent as error:
+            logger.error("%s refused notice %s: %s", self.outbound.name, notice.id, error)
+            await self.finish(notice, DeliveryStatus.FAILED, error.detail)
+            self.report.notices_failed += 1
+        except Ambiguous as error:
+            logger.warning("answer to notice %s lost: %s", notice.id, error.detail)
+            await self.finish(notice, DeliveryStatus.UNCERTAIN, error.detail)
+            self.report.notices_uncertain += 1
+        except Unavailable as error:
+            await self.retry_notice(notice, attempt, error.detail)
         else:
             async with self.sessions() as session:
                 await finish_notice(
@@ -453,7 +463,7 @@ class _Tick:
                     notice.id,
                     DeliveryStatus.SENT,
                     self.moment(),
-                    message_id=sent.message_id,
+                    message_id=_stored_id(sent),
                 )
             self.report.notices_sent += 1
         return True
@@ -510,8 +520,8 @@ class _Tick:
             try:
                 await self.limiter.acquire(admin_id)
                 with self.limiter.counted():
-                    await self.bot.send_message(admin_id, text)
-            except (TelegramAPIError, ClientDecodeError) as error:
+                    await self.outbound.send(_address(self.outbound, admin_id), Message(text))
+            except TransportError as error:
                 logger.warning(
                     "could not tell admin %s that %s is gone: %s", admin_id, user_id, error
                 )
@@ -529,7 +539,7 @@ class _Tick:
         for chat_id, in_chat in groupby(deliveries, key=lambda d: d.chat_id):
             digests = _chunks(list(in_chat), self.settings.digest_items)
             for digest in (part for chunk in digests for part in self.fit(chunk)):
-                text, _markup = self.render(digest)
+                text = self.render(digest).text
                 names = tuple(sorted({d.full_name for d in digest}))
                 self.report.previews.append(DigestPreview(chat_id, names, text))
 
@@ -540,13 +550,13 @@ class _Recorder(Protocol):
 
 async def run_tick(
     sessions: async_sessionmaker[AsyncSession],
-    bot: MessageSender,
+    outbound: Outbound,
     now: datetime,
     *,
     worker_id: str,
     limiter: RateLimiter,
     settings: DeliverySettings,
-    i18n: I18n,
+    i18n: Translations,
     dry_run: bool = False,
     stop: asyncio.Event | None = None,
 ) -> TickReport:
@@ -557,7 +567,7 @@ async def run_tick(
     """
     tick = _Tick(
         sessions,
-        bot,
+        outbound,
         now,
         worker_id=worker_id,
         limiter=limiter,
