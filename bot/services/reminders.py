@@ -678,13 +678,17 @@ async def recover_stale(session: AsyncSession, now: datetime, lease: timedelta) 
 
 
 async def claim_deliveries(
-    session: AsyncSession, now: datetime, worker_id: str, limit: int
+    session: AsyncSession, now: datetime, worker_id: str, limit: int, transport: str = "telegram"
 ) -> int:
-    """Take up to `limit` due outbox rows, and every other due row of the same chats (one
-    digest per chat), for this worker."""
+    """Take up to `limit` due outbox rows of `transport`, and every other due row of the same
+    chats (one digest per chat), for this worker."""
     due = (
         select(OutboxRow.id, OutboxRow.chat_id)
-        .where(OutboxRow.status == DeliveryStatus.PENDING, OutboxRow.next_attempt_at <= now)
+        .where(
+            OutboxRow.status == DeliveryStatus.PENDING,
+            OutboxRow.next_attempt_at <= now,
+            OutboxRow.transport == transport,
+        )
         .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
     )
     first = (await session.execute(_skip_locked(session, due.limit(limit)))).all()
@@ -698,6 +702,7 @@ async def claim_deliveries(
             select(OutboxRow.id).where(
                 OutboxRow.status == DeliveryStatus.PENDING,
                 OutboxRow.next_attempt_at <= now,
+                OutboxRow.transport == transport,
                 OutboxRow.chat_id.in_(chats),
             ),
         )
@@ -866,15 +871,18 @@ async def _finish(
 
 
 async def mark_sent(
-    session: AsyncSession, ids: Iterable[int], now: datetime, message_id: int | None
+    session: AsyncSession, ids: Iterable[int], now: datetime, message_id: int | str | None
 ) -> int:
+    """Sent; Telegram's numeric message id goes to message_id, MAX's string mid to
+    message_ref."""
     return await _finish(
         session,
         ids,
         DeliveryStatus.SENDING,
         status=DeliveryStatus.SENT,
         sent_at=now,
-        message_id=message_id,
+        message_id=message_id if isinstance(message_id, int) else None,
+        message_ref=message_id if isinstance(message_id, str) else None,
         error=None,
     )
 

@@ -83,7 +83,8 @@ class MaxTransport:
         body = _body(message)
         target = _numeric(address)
         try:
-            quiet = not message.preview_links
+            # No link previews: a reminder is not an advert for the link it carries.
+            quiet = True
             if address.kind is AddressKind.USER:
                 sent = await self._client.send_message(
                     body, user_id=target, disable_link_preview=quiet
