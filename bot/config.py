@@ -13,6 +13,7 @@ from bot.resources import shipped
 
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MAX_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{5,256}")
 Locale = Literal["ru", "en"]
 
 
@@ -55,6 +56,17 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # MAX (max.ru): set MAX_BOT_TOKEN to serve MAX too; see README, «MAX».
+    max_bot_token: SecretStr | None = None
+    max_api_base: str | None = None
+    max_bot_name: str | None = None
+    """The bot's public name for https://max.ru/<name>?start=… links; default: asked from MAX."""
+    max_webhook_url: str | None = None
+    """https://… where MAX posts updates (production); empty: long polling (development)."""
+    max_webhook_secret: SecretStr | None = None
+    # All interfaces: inside a container the published port decides who can reach it.
+    max_webhook_host: str = "0.0.0.0"
+    max_webhook_port: int = Field(default=8081, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -141,6 +153,51 @@ class Settings(BaseSettings):
     @classmethod
     def _optional_id(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator(
+        "max_bot_token", "max_bot_name", "max_webhook_url", "max_webhook_secret", mode="before"
+    )
+    @classmethod
+    def _optional_max(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("max_api_base", mode="before")
+    @classmethod
+    def _max_api_base(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://platform-api2.max.ru")
+        return value.rstrip("/")
+
+    @field_validator("max_webhook_url")
+    @classmethod
+    def _max_webhook_url(cls, value: str | None) -> str | None:
+        # MAX posts only to https:// endpoints (schema.yaml, SubscriptionUrl).
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("MAX posts updates only to an https:// URL")
+        return value
+
+    @field_validator("max_webhook_secret")
+    @classmethod
+    def _max_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not MAX_SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("5-256 characters of A-Z, a-z, 0-9, _ and - (MAX's rule)")
+        return value
+
+    @model_validator(mode="after")
+    def _max_webhook(self) -> "Settings":
+        if self.max_webhook_url and self.max_webhook_secret is None:
+            raise ValueError(
+                "MAX_WEBHOOK_SECRET: required with MAX_WEBHOOK_URL, so that only MAX can post "
+                "updates to the bot"
+            )
+        return self
+
+    @property
+    def max_long_polling(self) -> bool:
+        """MAX updates by long polling (no webhook URL): for development, per MAX's docs."""
+        return self.max_bot_token is not None and self.max_webhook_url is None
 
     @model_validator(mode="after")
     def _hotline_hours(self) -> "Settings":

@@ -39,6 +39,8 @@ NAMING_CONVENTION = {
 
 CODE_LENGTH = 32
 NAME_LENGTH = 255
+TRANSPORT_LENGTH = 16
+EXTERNAL_ID_LENGTH = 64
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -203,6 +205,37 @@ class UserRow(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    preferred_transport: Mapped[str | None] = mapped_column(String(TRANSPORT_LENGTH))
+    """Where reminders go when the user is bound on several messengers (/settings); None:
+    the first configured one they are bound on."""
+
+
+INTERNAL_USER_ID_BASE = 2**60
+"""users.id of a person first seen outside Telegram (MAX) is taken from here upwards.
+
+users.id is the Telegram user id for everyone who came through Telegram, so code keyed by
+users.id keeps working. Telegram user ids have at most 52 significant bits, so ids from 2**60
+(still a BIGINT, below 2**63) can never be a Telegram user's.
+"""
+
+
+class AccountRow(Base):
+    """A person's address on one messenger: (transport, kind, external id) -> users.id.
+
+    transport is "telegram" or "max"; kind is "user" (a dialog: Telegram's user id, MAX's
+    user_id) or "chat" (a group); external_id is the messenger's id as text, since MAX's
+    identifiers are not guaranteed to stay numeric.
+    """
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("transport", "kind", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transport: Mapped[str] = mapped_column(String(TRANSPORT_LENGTH))
+    kind: Mapped[str] = mapped_column(String(8))
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
 
 
 class AssignmentRow(Base):
@@ -266,6 +299,9 @@ class InvitationRow(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by: Mapped[int | None] = mapped_column(BigInteger)
+    binds_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Set: not an invitation but a link to bind this person's account on another messenger
+    (`bot.services.accounts.create_binding`); it grants nothing else."""
 
 
 @event.listens_for(AssignmentEventRow, "before_update")

@@ -12,7 +12,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.enums import EvidenceKind, ExtensionStatus
-from storage.models import Base, _enum
+from storage.models import EXTERNAL_ID_LENGTH, TRANSPORT_LENGTH, Base, _enum
 from storage.models_reminders import DeliveryStatus
 
 NOTICE_KEY_LENGTH = 128
@@ -109,3 +109,7 @@ class NoticeRow(Base):
     sent_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
+    transport: Mapped[str] = mapped_column(
+        String(TRANSPORT_LENGTH), default="telegram", server_default="telegram"
+    )
+    message_ref: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))

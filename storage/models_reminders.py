@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.reminders.policy import ReminderKind
-from storage.models import Base, _enum
+from storage.models import EXTERNAL_ID_LENGTH, TRANSPORT_LENGTH, Base, _enum
 
 WORKER_ID_LENGTH = 64
 
@@ -77,3 +77,9 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
+    transport: Mapped[str] = mapped_column(
+        String(TRANSPORT_LENGTH), default="telegram", server_default="telegram"
+    )
+    """The messenger this row goes through, chosen when it is released (the user's choice)."""
+    message_ref: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    """The sent message's id where it is not a number (MAX's mid)."""

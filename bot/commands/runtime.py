@@ -17,7 +17,13 @@ from bot.services.errors import DomainError
 from bot.services.invitations import create_invitation, deep_link
 from bot.services.types import Role
 from bot.services.units import add_unit, find_unit, list_units
-from bot.startup import StartupError, check_token_is_not_placeholder, describe_telegram_error
+from bot.startup import (
+    EXIT_TELEGRAM,
+    StartupError,
+    check_token_is_not_placeholder,
+    describe_telegram_error,
+)
+from bot.transport.max.runtime import max_deep_link
 from storage.engine import create_engine, session_factory
 from storage.migrate import current_revision, downgrade, upgrade
 
@@ -58,6 +64,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         type=username_arg,
         default=None,
         help="the bot's @username for the link (default: asked from Telegram with getMe)",
+    )
+    invite.add_argument(
+        "--max-bot-name",
+        default=None,
+        help="the MAX bot's name for its link (default: MAX_BOT_NAME, or asked from MAX)",
     )
     invite.set_defaults(handler=invite_command, role="member")
 
@@ -155,6 +166,14 @@ def invite_command(args: argparse.Namespace) -> int:
             print(f"error: {error} (or give --bot-username)", file=sys.stderr)
             return error.exit_status
 
+    max_name: str | None = None
+    if settings.max_bot_token is not None:
+        try:
+            max_name = args.max_bot_name or asyncio.run(_max_bot_name(settings))
+        except StartupError as error:
+            print(f"error: {error} (or give --max-bot-name)", file=sys.stderr)
+            return error.exit_status
+
     async def invite(session: AsyncSession) -> int:
         unit_id = None
         if role is Role.MEMBER:
@@ -167,7 +186,11 @@ def invite_command(args: argparse.Namespace) -> int:
             now=SystemClock().now(),
             ttl=settings.invitation_ttl,
         )
+        # One invitation, a link for each configured messenger: whichever is opened first
+        # binds the person on that messenger, and the invitation is used up.
         print(deep_link(username, token))
+        if max_name is not None:
+            print(max_deep_link(max_name, token))
         print(f"single use, expires {invitation.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
         return 0
 
@@ -203,6 +226,24 @@ async def _bot_username(settings: Settings) -> str:
     finally:
         await bot.session.close()
     return me.username or ""
+
+
+async def _max_bot_name(settings: Settings) -> str:
+    """MAX_BOT_NAME, or the bot's name as MAX reports it for MAX_BOT_TOKEN (GET /me)."""
+    import aiohttp  # noqa: PLC0415 - only this path needs it
+
+    from bot.transport.max.client import MaxApiError, MaxNetworkError  # noqa: PLC0415
+    from bot.transport.max.runtime import bot_name, max_client  # noqa: PLC0415
+
+    async with aiohttp.ClientSession() as http:
+        try:
+            return await bot_name(settings, max_client(settings, http))
+        except MaxApiError as error:
+            raise StartupError(
+                f"MAX_BOT_TOKEN: MAX refused it ({error.status} {error.code})", EXIT_TELEGRAM
+            ) from error
+        except (MaxNetworkError, ValueError) as error:
+            raise StartupError(f"MAX: {error}", EXIT_TELEGRAM) from error
 
 
 def units_command(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from bot.delivery.text import visible_length
 from bot.i18n import translate as _
 from bot.reminders.ratelimit import RateLimiter
 from bot.screens.digest import digest_view
+from bot.services.addresses import Transport
 from bot.services.members import get_user
 from bot.services.notices import (
     Notice,
@@ -97,10 +98,19 @@ class DeliverySettings:
     max_attempts: int = 6
     digest_items: int = 20
     """Items per message: 20 short lines and 20 buttons stay far below Telegram's limits."""
+    transports: tuple[Transport, ...] = ("telegram",)
+    """The configured messengers: a reminder is released to the one each person chose."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "DeliverySettings":
-        return cls(admin_ids=settings.admin_ids, default_locale=settings.default_locale)
+        transports: tuple[Transport, ...] = ("telegram",)
+        if settings.max_bot_token is not None:
+            transports = ("telegram", "max")
+        return cls(
+            admin_ids=settings.admin_ids,
+            default_locale=settings.default_locale,
+            transports=transports,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +167,9 @@ def _address(outbound: Outbound, chat_id: int) -> Address:
     return Address(outbound.name, kind, chat_id)
 
 
-def _stored_id(ref: MessageRef) -> int | None:
-    """The outbox keeps numeric message ids (Telegram's); a string id (MAX's) is not kept yet."""
-    return ref.id if isinstance(ref.id, int) else None
+def _stored_id(ref: MessageRef) -> int | str:
+    """Telegram's numeric id or MAX's string mid: the services store each in its column."""
+    return ref.id
 
 
 def _stored_buttons(keyboard: dict[str, Any] | None) -> tuple[tuple[Button, ...], ...]:
@@ -258,7 +268,12 @@ class _Tick:
     async def release(self) -> None:
         while True:
             async with self.sessions() as session:
-                plan = await plan_release(session, self.now, self.settings.release_batch)
+                plan = await plan_release(
+                    session,
+                    self.now,
+                    self.settings.release_batch,
+                    transports=self.settings.transports,
+                )
                 outcome = await apply_release(session, plan, self.now)
             self.report.released += outcome.released
             self.report.cancelled += outcome.cancelled
@@ -271,7 +286,11 @@ class _Tick:
         while self.limiter.paused_for() <= 0:
             async with self.sessions() as session:
                 claimed = await claim_deliveries(
-                    session, self.moment(), self.worker_id, self.settings.claim_batch
+                    session,
+                    self.moment(),
+                    self.worker_id,
+                    self.settings.claim_batch,
+                    self.outbound.name,
                 )
                 if not claimed:
                     return
@@ -418,7 +437,9 @@ class _Tick:
         """The notices due, one message each, after the reminders and through the same limiter."""
         while self.limiter.paused_for() <= 0 and not self.stop.is_set():
             async with self.sessions() as session:
-                notices = await due_notices(session, self.moment(), self.settings.claim_batch)
+                notices = await due_notices(
+                    session, self.moment(), self.settings.claim_batch, self.outbound.name
+                )
             if not notices:
                 return
             for notice in notices:

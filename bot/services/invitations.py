@@ -82,7 +82,11 @@ async def create_invitation(
 async def list_invitations(
     session: AsyncSession, now: datetime, *, pending_only: bool = True
 ) -> tuple[InvitationInfo, ...]:
-    query = select(InvitationRow).order_by(InvitationRow.created_at, InvitationRow.id)
+    query = (
+        select(InvitationRow)
+        .where(InvitationRow.binds_user_id.is_(None))
+        .order_by(InvitationRow.created_at, InvitationRow.id)
+    )
     if pending_only:
         query = query.where(InvitationRow.used_at.is_(None), InvitationRow.expires_at > now)
     return tuple(_info(row) for row in await session.scalars(query))
@@ -105,7 +109,8 @@ async def redeem_invitation(
     row = await session.scalar(
         select(InvitationRow).where(InvitationRow.token_hash == hash_token(token))
     )
-    if row is None:
+    if row is None or row.binds_user_id is not None:
+        # A binding link is redeemed by bot.services.accounts.redeem_binding, never as a grant.
         raise InvitationError(InvitationFailure.UNKNOWN)
     if row.used_at is not None:
         raise InvitationError(InvitationFailure.USED)

@@ -141,13 +141,19 @@ def _notice(row: NoticeRow) -> Notice:
     )
 
 
-async def due_notices(session: AsyncSession, now: datetime, limit: int) -> tuple[Notice, ...]:
+async def due_notices(
+    session: AsyncSession, now: datetime, limit: int, transport: str = "telegram"
+) -> tuple[Notice, ...]:
     """Pending notices whose time has come, oldest first. Nothing is claimed here: the sender
     takes each one with `take_notice` right before its request, so a crash leaves the notices
     not yet taken pending, and only the one in flight `sending` (see `recover_notices`)."""
     rows = await session.scalars(
         select(NoticeRow)
-        .where(NoticeRow.status == DeliveryStatus.PENDING, NoticeRow.next_attempt_at <= now)
+        .where(
+            NoticeRow.status == DeliveryStatus.PENDING,
+            NoticeRow.next_attempt_at <= now,
+            NoticeRow.transport == transport,
+        )
         .order_by(NoticeRow.next_attempt_at, NoticeRow.id)
         .limit(limit)
     )
@@ -202,7 +208,7 @@ async def finish_notice(
     status: DeliveryStatus,
     now: datetime,
     *,
-    message_id: int | None = None,
+    message_id: int | str | None = None,
     error: str | None = None,
     retry_at: datetime | None = None,
     attempt_counts: bool = True,
@@ -213,7 +219,12 @@ async def finish_notice(
     """
     values: dict[str, Any] = {"status": status, "error": error}
     if status is DeliveryStatus.SENT:
-        values |= {"sent_at": now, "message_id": message_id}
+        # Telegram's numeric id, or MAX's string mid.
+        values |= {
+            "sent_at": now,
+            "message_id": message_id if isinstance(message_id, int) else None,
+            "message_ref": message_id if isinstance(message_id, str) else None,
+        }
     if retry_at is not None:
         values["next_attempt_at"] = retry_at
     if not attempt_counts:

@@ -35,6 +35,7 @@ from bot.reminders.policy import (
     status_checks,
 )
 from bot.services._common import MEASURE, insert_if_absent, with_assignment_context
+from bot.services.addresses import Transport, reminder_routes
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.members import get_user, set_reachable
 from bot.services.plans import (
@@ -415,6 +416,8 @@ class Recipient:
     reminder_id: int
     user_id: int
     chat_id: int
+    """The address on `transport`: Telegram's chat id, MAX's user_id."""
+    transport: str = "telegram"
     not_before: datetime | None = None
     """Released inside the plan's quiet hours (a catch-up after missed ticks): their end."""
 
@@ -461,7 +464,12 @@ async def _not_before(
 
 
 async def plan_release(
-    session: AsyncSession, now: datetime, limit: int, *, lock: bool = True
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    *,
+    lock: bool = True,
+    transports: tuple[Transport, ...] = ("telegram",),
 ) -> ReleasePlan:
     """The assignments of the next `limit` due reminders (found by the (status, due_at)
     index), and the fate of every due reminder they have.
@@ -509,7 +517,7 @@ async def plan_release(
         release[assignment_id] = found[-1][1]
         fold.extend(reminder_id for _at, reminder_id in found[:-1])
     subscribers = await session.execute(
-        select(AssignmentRow.id, UserRow.id, UserRow.chat_id)
+        select(AssignmentRow.id, UserRow.id)
         .join(MembershipRow, MembershipRow.unit_id == AssignmentRow.unit_id)
         .join(UserRow, UserRow.id == MembershipRow.user_id)
         .where(
@@ -520,9 +528,20 @@ async def plan_release(
         .distinct()
         .order_by(AssignmentRow.id, UserRow.id)
     )
+    pairs = [(assignment_id, user_id) for assignment_id, user_id in subscribers]
+    # One row per person, on the one messenger they chose among the configured ones: a member
+    # bound on Telegram and MAX is reminded once.
+    routes = await reminder_routes(session, {user_id for _a, user_id in pairs}, transports)
     recipients = tuple(
-        Recipient(release[assignment_id], user_id, chat_id, not_before[live_plans[assignment_id]])
-        for assignment_id, user_id, chat_id in subscribers
+        Recipient(
+            release[assignment_id],
+            user_id,
+            routes[user_id][1],
+            routes[user_id][0],
+            not_before[live_plans[assignment_id]],
+        )
+        for assignment_id, user_id in pairs
+        if user_id in routes
     )
     return ReleasePlan(tuple(release.values()), tuple(cancel), tuple(fold), recipients)
 
@@ -561,6 +580,7 @@ async def apply_release(session: AsyncSession, plan: ReleasePlan, now: datetime)
             "reminder_id": r.reminder_id,
             "user_id": r.user_id,
             "chat_id": r.chat_id,
+            "transport": r.transport,
             "status": DeliveryStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": r.not_before or now,
@@ -682,13 +702,17 @@ async def recover_stale(session: AsyncSession, now: datetime, lease: timedelta) 
 
 
 async def claim_deliveries(
-    session: AsyncSession, now: datetime, worker_id: str, limit: int
+    session: AsyncSession, now: datetime, worker_id: str, limit: int, transport: str = "telegram"
 ) -> int:
-    """Take up to `limit` due outbox rows, and every other due row of the same chats (one
-    digest per chat), for this worker."""
+    """Take up to `limit` due outbox rows of `transport`, and every other due row of the same
+    chats (one digest per chat), for this worker."""
     due = (
         select(OutboxRow.id, OutboxRow.chat_id)
-        .where(OutboxRow.status == DeliveryStatus.PENDING, OutboxRow.next_attempt_at <= now)
+        .where(
+            OutboxRow.status == DeliveryStatus.PENDING,
+            OutboxRow.next_attempt_at <= now,
+            OutboxRow.transport == transport,
+        )
         .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
     )
     first = (await session.execute(_skip_locked(session, due.limit(limit)))).all()
@@ -702,6 +726,7 @@ async def claim_deliveries(
             select(OutboxRow.id).where(
                 OutboxRow.status == DeliveryStatus.PENDING,
                 OutboxRow.next_attempt_at <= now,
+                OutboxRow.transport == transport,
                 OutboxRow.chat_id.in_(chats),
             ),
         )
@@ -870,15 +895,18 @@ async def _finish(
 
 
 async def mark_sent(
-    session: AsyncSession, ids: Iterable[int], now: datetime, message_id: int | None
+    session: AsyncSession, ids: Iterable[int], now: datetime, message_id: int | str | None
 ) -> int:
+    """Sent; Telegram's numeric message id goes to message_id, MAX's string mid to
+    message_ref."""
     return await _finish(
         session,
         ids,
         DeliveryStatus.SENDING,
         status=DeliveryStatus.SENT,
         sent_at=now,
-        message_id=message_id,
+        message_id=message_id if isinstance(message_id, int) else None,
+        message_ref=message_id if isinstance(message_id, str) else None,
         error=None,
     )
 

@@ -4,7 +4,7 @@ Conversation state (FSM) in the database, the ledger of handled updates, job lea
 several bot processes behind one load balancer share.
 
 Revision ID: 0006_scale
-Revises: 0004
+Revises: 0005_accounts
 Create Date: 2026-12-05 15:10:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_scale"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
