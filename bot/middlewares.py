@@ -9,6 +9,7 @@ from aiogram.utils.i18n import I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.scale.fsm import update_session
 from bot.services.members import ensure_user, role_of
 from bot.services.types import Role, UserInfo
 
@@ -22,8 +23,12 @@ class DbSessionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.session_factory() as session:
             data["session"] = session
-            result = await handler(event, data)
-            await session.commit()
+            token = update_session.set(session)
+            try:
+                result = await handler(event, data)
+                await session.commit()
+            finally:
+                update_session.reset(token)
             return result
 
 

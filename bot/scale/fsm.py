@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -32,6 +33,13 @@ def _state_name(state: StateType) -> str | None:
     return state.state if isinstance(state, State) else state
 
 
+update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
+"""The session of the update being handled (set by DbSessionMiddleware). State written while
+handling an update goes into that session and commits with the handler's work: SQLite has one
+writer, so a second connection writing the state would wait for the handler's own uncommitted
+transaction until "database is locked"."""
+
+
 class DatabaseStorage(BaseStorage):
     """aiogram's BaseStorage over SQLAlchemy: SQLite and PostgreSQL alike."""
 
@@ -45,22 +53,32 @@ class DatabaseStorage(BaseStorage):
         self.clock = clock
         self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
 
+    async def _put(self, session: AsyncSession, name: str, values: dict[str, Any]) -> None:
+        row = await session.get(FsmStateRow, name)
+        state = values.get("state", None if row is None else row.state)
+        data = values.get("data", {} if row is None else row.data)
+        if state is None and not data:
+            # Nothing to remember: the table stays as small as the open conversations.
+            if row is not None:
+                await session.delete(row)
+        else:
+            if row is None:
+                row = FsmStateRow(key=name)
+                session.add(row)
+            row.state, row.data, row.updated_at = state, data, self.clock.now()
+
     async def _write(self, key: StorageKey, **values: Any) -> None:
         name = self.key_builder.build(key)
+        current = update_session.get()
+        if current is not None:
+            # One user's updates are handled one at a time (DatabaseEventIsolation), so no other
+            # process inserts this key meanwhile; the handler's commit writes the state.
+            await self._put(current, name, values)
+            await current.flush()
+            return
         for attempt in range(2):
             async with self.sessions() as session:
-                row = await session.get(FsmStateRow, name)
-                state = values.get("state", None if row is None else row.state)
-                data = values.get("data", {} if row is None else row.data)
-                if state is None and not data:
-                    # Nothing to remember: the table stays as small as the open conversations.
-                    if row is not None:
-                        await session.delete(row)
-                else:
-                    if row is None:
-                        row = FsmStateRow(key=name)
-                        session.add(row)
-                    row.state, row.data, row.updated_at = state, data, self.clock.now()
+                await self._put(session, name, values)
                 try:
                     await session.commit()
                     return
@@ -71,6 +89,9 @@ class DatabaseStorage(BaseStorage):
                         raise
 
     async def _read(self, key: StorageKey) -> FsmStateRow | None:
+        current = update_session.get()
+        if current is not None:
+            return await current.get(FsmStateRow, self.key_builder.build(key))
         async with self.sessions() as session:
             return await session.get(FsmStateRow, self.key_builder.build(key))
 

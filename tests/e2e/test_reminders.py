@@ -353,7 +353,9 @@ async def test_the_scheduler_runs_the_apps_tick_every_tick_seconds(bot: Harness)
     assert tick.func == app.tick
     assert tick.trigger.interval == timedelta(seconds=90)
     assert (tick.max_instances, tick.coalesce) == (1, True)
-    assert daily.func == app.reschedule
+    # The daily sync runs once across replicas: under a lease named after the job.
+    assert daily.func == app.once
+    assert daily.args == ("reminders-daily", timedelta(days=1), app.reschedule)
     assert str(daily.trigger) == "cron[hour='0', minute='30']"
 
 

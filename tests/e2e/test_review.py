@@ -185,12 +185,12 @@ async def test_extensions_approved_and_refused_move_the_deadline_and_are_kept(
     assert "Это не дата" in await reply_to(bot, STAFF, "пятнадцатого")
     assert "позже действующего" in await reply_to(bot, STAFF, "19.10.2023")
     done = await reply_to(bot, STAFF, "15.11.2023 согласовано")
-    assert done == f"Продлено: 1.1 для исполнителя «{SCHOOL_7_NAME}» до 15 ноября {YEAR}."
+    assert done == f"Продлено: 1.1 для исполнителя «{SCHOOL_7_NAME}» до 15 ноября {YEAR}"
     assert await pending_deadlines(bot, school_7) == {date(2023, 11, 15)}
 
     await bot.app.tick()
     [approved] = sent(bot, SCHOOL_7, "Срок продлён")
-    assert approved["text"].startswith(f"Срок продлён: 1.1, новый срок — 15 ноября {YEAR}.")
+    assert approved["text"].startswith(f"Срок продлён: 1.1, новый срок — 15 ноября {YEAR}\n")
     card = await open_card(bot, SCHOOL_7)
     assert f"до 15 ноября {YEAR}" in card["text"]
     assert "Запросить продление" in labels(card)
