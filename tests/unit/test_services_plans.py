@@ -17,7 +17,8 @@ from services_support import (
     load,
     snapshot,
 )
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.plan.model import Plan
@@ -209,3 +210,38 @@ async def test_sync_stores_the_control_settings_and_a_reload_updates_them(
     await sync_plan(session, load(text), NOW)
     await session.refresh(row)
     assert stored_control(row).acceptance is True
+
+
+async def test_a_bulk_insert_keeps_the_references_checked(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The PostgreSQL bulk path (foreign keys dropped and added back around the insert) taken
+    # for a small plan: the same rows as row by row, and the keys are there afterwards.
+    monkeypatch.setattr("bot.services.plans._BULK_MIN", 1)
+    await sync_plan(session, load(), NOW)
+
+    assert await assignment_keys(session) == {
+        ("1.1", 0, POLOSINA),
+        ("1.2", 0, RCOI),
+        ("1.2", 1, RCOI),
+        ("1.3/1", 0, RYAZANOV),
+        ("1.3/2", 0, RYAZANOV),
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        keys = await session.scalars(
+            text(
+                "SELECT conname FROM pg_constraint "
+                "WHERE conrelid = 'assignments'::regclass AND contype = 'f'"
+            )
+        )
+        assert {
+            "fk_assignments_window_id_task_windows",
+            "fk_assignments_unit_id_units",
+        } <= set(keys)
+        with pytest.raises(IntegrityError):
+            await session.execute(
+                text(
+                    "INSERT INTO assignments (window_id, unit_id, status, active, updated_at) "
+                    "VALUES (999999, 999999, 'OPEN', true, now())"
+                )
+            )
