@@ -43,7 +43,7 @@ from bot.services.types import (
     EventKind,
 )
 from bot.services.units import add_unit, find_unit
-from storage.models import AssignmentEventRow, AssignmentRow
+from storage.models import AssignmentEventRow, AssignmentRow, PlanRow, WindowRow
 
 MEMBER_3, MEMBER_5, RCOI_MEMBER, STRANGER = 901, 905, 910, 999
 
@@ -391,3 +391,108 @@ async def test_comment_errors_say_why_and_the_limit_is_inclusive(
         await comment(session, target, MEMBER_3, "я" * (COMMENT_MAX_LENGTH + 1), NOW)
     longest = await comment(session, target, MEMBER_3, "я" * COMMENT_MAX_LENGTH, NOW)
     assert longest.text == "я" * COMMENT_MAX_LENGTH
+
+
+async def test_the_view_carries_every_column_it_names(session: AsyncSession, world: World) -> None:
+    # Every field of the view from its own column, with values no default gives.
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    row = await session.get(AssignmentRow, target)
+    assert row is not None
+    window = await session.get(WindowRow, row.window_id)
+    plan = await session.get(PlanRow, PLAN_ID)
+    assert window is not None and plan is not None
+    window.start, window.label = date(2023, 11, 1), "первый этап"
+    row.due_date = date(2023, 12, 1)
+    accepted = NOW + timedelta(hours=5)
+    row.status, row.confirmed_at, row.confirmed_by_user_id = (
+        AssignmentStatus.CONFIRMED,
+        NOW + timedelta(hours=1),
+        MEMBER_3,
+    )
+    row.accepted_at = accepted
+    plan.control_settings = {"acceptance": True}
+    await session.flush()
+
+    view = await get_assignment_view(session, target)
+
+    assert view == AssignmentView(
+        id=target,
+        plan_id=PLAN_ID,
+        plan_timezone="Asia/Barnaul",
+        task_code="1.2",
+        task_title="Обучение",
+        measure_title=None,
+        term_text="до 15 ноября 2023 года, до 15 марта 2024 года",
+        window_start=date(2023, 11, 1),
+        window_end=date(2023, 11, 15),
+        window_label="первый этап",
+        unit_id=world.school_3,
+        unit_name=SCHOOL_3,
+        status=AssignmentStatus.CONFIRMED,
+        confirmed_at=NOW + timedelta(hours=1),
+        confirmed_by_user_id=MEMBER_3,
+        active=True,
+        due_date=date(2023, 12, 1),
+        ongoing=False,
+        accepted_at=accepted,
+        acceptance=True,
+    )
+    assert view.deadline == date(2023, 12, 1)
+
+    # A period of ongoing work has no deadline of its own to extend.
+    window.ongoing = True
+    row.active = False
+    await session.flush()
+    ongoing = await get_assignment_view(session, target)
+    assert (ongoing.ongoing, ongoing.due_date, ongoing.active) == (True, None, False)
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(-1, 10), (0, 0), (0, 51), (0, -3)])
+async def test_a_page_out_of_bounds_is_refused(
+    session: AsyncSession, world: World, offset: int, limit: int
+) -> None:
+    with pytest.raises(ValueError, match=r"limit within 1\.\.50"):
+        await open_assignments_for_user(session, MEMBER_3, NOW, offset=offset, limit=limit)
+
+
+async def test_the_page_bounds_themselves_are_allowed(session: AsyncSession, world: World) -> None:
+    await join(session, world.rcoi, MEMBER_3)
+    one = await open_assignments_for_user(session, MEMBER_3, NOW, offset=0, limit=1)
+    fifty = await open_assignments_for_user(session, MEMBER_3, NOW, offset=0, limit=50)
+    default = await open_assignments_for_user(session, MEMBER_3, NOW)
+    assert (len(one.items), one.limit, one.total) == (1, 1, 4)
+    assert (len(fifty.items), fifty.limit) == (4, 50)
+    assert default.limit == 10
+
+
+async def test_same_deadline_orders_by_plan_then_position_then_unit(
+    session: AsyncSession, world: World
+) -> None:
+    # 1.2's two units share each deadline: the unit's name decides, then the next window.
+    await join(session, world.rcoi, MEMBER_3)
+    await join(session, world.school_5, MEMBER_3)
+    page = await open_assignments_for_user(session, MEMBER_3, NOW)
+    assert [(v.window_end, v.unit_name) for v in page.items] == [
+        (date(2023, 11, 15), SCHOOL_3),
+        (date(2023, 11, 15), SCHOOL_5),
+        (date(2023, 11, 15), RCOI),
+        (date(2024, 3, 15), SCHOOL_3),
+        (date(2024, 3, 15), SCHOOL_5),
+        (date(2024, 3, 15), RCOI),
+    ]
+
+
+async def test_a_confirmation_stays_listed_to_the_last_second_of_the_undo_window(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    await confirm(session, target, MEMBER_3, NOW)
+    at_edge = await open_assignments_for_user(session, MEMBER_3, NOW + UNDO_WINDOW)
+    assert target in [v.id for v in at_edge.items]
+    undone = await undo(session, target, MEMBER_3, NOW + UNDO_WINDOW)
+    assert undone.changed
+
+
+async def test_a_missing_assignment_is_named(session: AsyncSession, world: World) -> None:
+    with pytest.raises(NotFound, match="no assignment 987654"):
+        await get_assignment_view(session, 987654)
