@@ -15,7 +15,17 @@ from bot.faq.lexicon import Exam, Polarity
 from bot.faq.matcher import _typo_limit
 from bot.faq.text import normalize
 
-FEATURES = {"matched", "best", "margin", "asked", "content", "dense", "personal", "guessed"}
+FEATURES = {
+    "matched",
+    "best",
+    "margin",
+    "asked",
+    "content",
+    "dense",
+    "personal",
+    "guessed",
+    "unknown",
+}
 CLEAR = "как подать апелляцию на результаты"
 
 
