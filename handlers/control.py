@@ -169,6 +169,11 @@ def overdue_list(
     if page.total == 0:
         if flt.empty:
             return _("Nothing is overdue. 🎉")
+        if flt.unregistered_party:
+            return _(
+                "Nobody is registered for «{party}»: no unit reports for it, so what it has "
+                "overdue cannot be listed. Add its units with /units add."
+            ).format(party=escape(flt.party or flt.text))
         return _("Nothing overdue matches «{filter}».").format(filter=escape(flt.text))
     pages = (page.total + page_size - 1) // page_size
     lines = [

@@ -196,6 +196,8 @@ class OverdueFilter:
     party: str | None = None
     unit_ids: frozenset[int] | None = None
     text: str = ""
+    unregistered_party: bool = False
+    """The party is in the plans, but no unit reports for it: nothing of it can be listed."""
 
     @property
     def empty(self) -> bool:
@@ -230,14 +232,30 @@ async def resolve_filter(session: AsyncSession, text: str) -> OverdueFilter:
         section, rest = sections[rest.rstrip(".").casefold()], ""
     party: str | None = None
     unit_ids: frozenset[int] | None = None
+    unregistered = False
     if rest:
-        if (await match_parties(session, rest, plan_id)).names:
+        matched = await match_parties(session, rest, plan_id)
+        if matched.names:
             party = rest
+            unregistered = not await _any_unit_for(session, matched.unit_parties, plan_id)
         else:
             unit_ids = await match_units(session, rest, plan_id)
             if not unit_ids:
                 raise UnknownFilter(text)
-    return OverdueFilter(plan_id, section, party, unit_ids, text)
+    return OverdueFilter(plan_id, section, party, unit_ids, text, unregistered)
+
+
+async def _any_unit_for(
+    session: AsyncSession, parties: Collection[str], plan_id: str | None
+) -> bool:
+    query = (
+        select(UnitPartyRow.unit_id)
+        .join(UnitRow, UnitRow.id == UnitPartyRow.unit_id)
+        .where(UnitRow.active, UnitPartyRow.party_name.in_(sorted(parties)))
+    )
+    if plan_id is not None:
+        query = query.where(UnitPartyRow.plan_id == plan_id)
+    return await session.scalar(query.limit(1)) is not None
 
 
 async def _section_codes(session: AsyncSession, plan_id: str | None) -> dict[str, str]:

@@ -18,6 +18,7 @@ from harness import (
     OFFICIAL,
     PARENT,
     PLAN_ID,
+    PLAN_YAML,
     SCHOOL_3,
     SCHOOL_7,
     Harness,
@@ -130,6 +131,24 @@ async def test_overdue_filters_by_plan_section_party_and_unit(bot: Harness) -> N
     unknown = shown(await bot.say(ADMIN, "/overdue Рособрнадзор"))
     assert "«Рособрнадзор»" in unknown
     assert measure_lines(unknown) == []
+
+
+async def test_overdue_for_a_party_nobody_registered_for_says_so(
+    db_url: str, tmp_path: Path
+) -> None:
+    """«МОУО» is in the plan but no unit reports for it: not «nothing overdue», but why."""
+    plan = PLAN_YAML.replace(
+        "    - {name: ОО, kind: category",
+        "    - {name: МОУО, kind: category}\n    - {name: ОО, kind: category",
+    ).replace("        responsible: Иванова А.А.\n", "        responsible: МОУО\n")
+    assert "responsible: МОУО" in plan
+    async with running_bot(db_url, tmp_path, plan_yaml=plan) as bot:
+        bot.clock.set(datetime(2024, 1, 15, 3, 0, tzinfo=UTC))
+        answer = shown(await bot.say(ADMIN, "/overdue МОУО"))
+        assert "никто не зарегистрирован" in answer and "«МОУО»" in answer, answer
+        assert "просроченного нет" not in answer.casefold(), answer
+        registered = shown(await bot.say(ADMIN, "/overdue ОО"))
+        assert "никто не зарегистрирован" not in registered, registered
 
 
 async def test_overdue_pages_with_buttons(paged: Harness) -> None:
