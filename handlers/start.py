@@ -68,6 +68,15 @@ async def start_with_invitation(
 
 
 async def start_public(message: Message, user: UserInfo | None, role: Role) -> None:
+    if role is Role.ADMIN and user is not None and user.first_seen:
+        # An admin comes from ADMIN_IDS, not an invitation: their first /start is a first.
+        await message.answer(
+            _(
+                "Hello! You are an administrator (ADMIN_IDS). /invite creates invitation "
+                "links for officials, school coordinators and staff; /help lists the rest."
+            )
+        )
+        return
     if role is not Role.PUBLIC:
         await message.answer(
             _("Hello again! You are registered as {role}. /help tells what you can do.").format(

@@ -1,5 +1,6 @@
 """Users, their roles and their memberships of units."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -84,15 +85,18 @@ async def ensure_user(
             now=now,
         )
 
+    # user_row's own get finds the row in the identity map: no second query.
+    first_seen = await session.get(UserRow, user_id) is None
     try:
         row, changed = await refresh()
     except IntegrityError:
         # Two first updates from one user raced; the other one created the row.
         await session.rollback()
+        first_seen = False
         row, changed = await refresh()
     if changed:
         await session.commit()
-    return user_info(row)
+    return replace(user_info(row), first_seen=first_seen)
 
 
 async def _require_user(session: AsyncSession, user_id: int) -> UserRow:

@@ -53,6 +53,8 @@ class UserInfo:
     role: Role
     active: bool
     created_at: datetime
+    first_seen: bool = False
+    """This update registered the user: they have never written to the bot before."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -254,3 +254,10 @@ async def test_startup_sets_commands_in_both_languages(bot: Harness) -> None:
 
     assert {"command": "my", "description": "Мои задания"} in russian
     assert {"command": "my", "description": "My assignments"} in english
+
+
+async def test_the_admins_first_start_is_a_greeting_not_a_welcome_back(bot: Harness) -> None:
+    first = (await bot.say(ADMIN, "/start")).result["text"]
+    assert "Снова" not in first and "Вы администратор" in first and "/invite" in first, first
+    again = (await bot.say(ADMIN, "/start")).result["text"]
+    assert again.startswith("Снова здравствуйте!"), again
