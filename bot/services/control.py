@@ -8,7 +8,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -23,7 +23,7 @@ from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, with_assignment_co
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.evidence import evidence_counts
 from bot.services.extensions import DeadlineEvent, deadline_history
-from bot.services.plans import stored_control
+from bot.services.plans import stored_control, task_units
 from bot.services.review import ReviewState
 from bot.services.types import AssignmentStatus, EventKind, Page
 from storage.models import (
@@ -460,6 +460,8 @@ class Counts:
     due: int = 0
     overdue: int = 0
     upcoming: int = 0
+    undated: int = 0
+    """Asked of units, but the term gives no date yet («по графику ФЦТ»): no assignment yet."""
 
     @property
     def total(self) -> int:
@@ -478,7 +480,10 @@ class Counts:
             "upcoming": self.upcoming,
         }
         values[str(status)] += n
-        return Counts(**values)
+        return Counts(**values, undated=self.undated)
+
+    def with_undated(self, n: int) -> "Counts":
+        return replace(self, undated=self.undated + n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -515,6 +520,7 @@ def _plan_progress(plan: _Plan, tallies: Mapping[str | None, _Tally]) -> PlanPro
             total.due + part.counts.due,
             total.overdue + part.counts.overdue,
             total.upcoming + part.counts.upcoming,
+            total.undated + part.counts.undated,
         )
     return PlanProgress(plan.id, plan.title, plan.timezone, plan.today, total, sections)
 
@@ -560,7 +566,28 @@ async def progress(
         tally = tallies[pid].setdefault(code, _Tally(title, position))
         tally.position = min(tally.position, position)
         tally.counts = tally.counts.plus(classify(status, start, end, today[pid]), count)
+    for plan in plans:
+        for code, title, position, units in await _undated(session, plan.id):
+            tally = tallies[plan.id].setdefault(code, _Tally(title, position))
+            tally.position = min(tally.position, position)
+            tally.counts = tally.counts.with_undated(units)
     return [_plan_progress(plan, tallies.get(plan.id, {})) for plan in plans]
+
+
+async def _undated(session: AsyncSession, plan_id: str) -> list[tuple[str | None, str, int, int]]:
+    """(section code, section title, position, units asked) of the tasks with no date yet."""
+    asked = await task_units(session, plan_id)
+    dated = select(WindowRow.id).where(WindowRow.task_id == TaskRow.id, WindowRow.active)
+    rows = await session.execute(
+        select(TaskRow.id, TaskRow.section_code, TaskRow.section_title, TaskRow.position).where(
+            TaskRow.plan_id == plan_id, TaskRow.active, ~dated.exists()
+        )
+    )
+    return [
+        (code, title, position, len(asked[task_id]))
+        for task_id, code, title, position in rows
+        if asked.get(task_id)
+    ]
 
 
 # ----------------------------------------------------------------------------- measure card

@@ -246,6 +246,22 @@ async def test_progress_per_plan_and_section(bot: Harness) -> None:
     assert f"1. Раздел\n{counts}" in text
 
 
+async def test_progress_counts_measures_with_no_date_yet(db_url: str, tmp_path: Path) -> None:
+    """«по графику ФЦТ» gives no date: the two schools it asks are counted «без срока»."""
+    plan = PLAN_YAML + (
+        '      - code: "1.4"\n'
+        "        title: Участие в апробации\n"
+        "        term: по графику ФЦТ\n"
+        "        responsible: ОО\n"
+    )
+    async with running_bot(db_url, tmp_path, plan_yaml=plan) as bot:
+        bot.clock.set(LATE)
+        text = shown(await bot.say(ADMIN, "/progress"))
+    [plan_line, section_line] = [line for line in text.split("\n") if "%" in line]
+    assert plan_line == section_line, text
+    assert plan_line.endswith(" · без срока: 2"), text
+
+
 async def test_coverage_names_the_gaps(bot: Harness) -> None:
     await bot.join(SCHOOL_3, SCHOOL_3_NAME)
 
