@@ -28,6 +28,8 @@ class ReportLabels:
     due: str = "due"
     overdue: str = "overdue"
     upcoming: str = "not yet due"
+    undated: str = "no date yet"
+    """Asked of units by a measure whose term gives no date yet: not an assignment."""
     total: str = "Total"
     percent: str = "Done, %"
     generated: str = "Generated"
@@ -69,6 +71,7 @@ def localized() -> ReportLabels:
         due=_("due"),
         overdue=_("overdue"),
         upcoming=_("not yet due"),
+        undated=_("no date yet"),
         total=_("Total"),
         percent=_("Done, %"),
         generated=_("Generated"),

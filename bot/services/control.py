@@ -567,11 +567,17 @@ async def progress(
         tally.position = min(tally.position, position)
         tally.counts = tally.counts.plus(classify(status, start, end, today[pid]), count)
     for plan in plans:
-        for code, title, position, units in await _undated(session, plan.id):
-            tally = tallies[plan.id].setdefault(code, _Tally(title, position))
-            tally.position = min(tally.position, position)
-            tally.counts = tally.counts.with_undated(units)
+        await _add_undated(session, plan.id, tallies[plan.id])
     return [_plan_progress(plan, tallies.get(plan.id, {})) for plan in plans]
+
+
+async def _add_undated(
+    session: AsyncSession, plan_id: str, tallies: dict[str | None, _Tally]
+) -> None:
+    for code, title, position, units in await _undated(session, plan_id):
+        tally = tallies.setdefault(code, _Tally(title, position))
+        tally.position = min(tally.position, position)
+        tally.counts = tally.counts.with_undated(units)
 
 
 async def _undated(session: AsyncSession, plan_id: str) -> list[tuple[str | None, str, int, int]]:
@@ -1129,6 +1135,7 @@ async def report_data(session: AsyncSession, plan_id: str | None, now: datetime)
         tally.counts = tally.counts.plus(status)
     reports = []
     for plan in plans:
+        await _add_undated(session, plan.id, tallies[plan.id])
         first = starts.get(plan.id, plan.today)
         keys = order.get(plan.id, [])
         ranked = sorted(range(len(keys)), key=keys.__getitem__)

@@ -246,8 +246,11 @@ async def test_progress_per_plan_and_section(bot: Harness) -> None:
     assert f"1. Раздел\n{counts}" in text
 
 
-async def test_progress_counts_measures_with_no_date_yet(db_url: str, tmp_path: Path) -> None:
-    """«по графику ФЦТ» gives no date: the two schools it asks are counted «без срока»."""
+async def test_progress_and_the_workbook_count_measures_with_no_date_yet(
+    db_url: str, tmp_path: Path
+) -> None:
+    """«по графику ФЦТ» gives no date: the two schools it asks are counted «без срока» in
+    /progress and in the workbook's summary (its rows per assignment have none to show)."""
     plan = PLAN_YAML + (
         '      - code: "1.4"\n'
         "        title: Участие в апробации\n"
@@ -257,9 +260,17 @@ async def test_progress_counts_measures_with_no_date_yet(db_url: str, tmp_path: 
     async with running_bot(db_url, tmp_path, plan_yaml=plan) as bot:
         bot.clock.set(LATE)
         text = shown(await bot.say(ADMIN, "/progress"))
+        since = len(bot.server.calls)
+        bot.server.send_text(ADMIN, "/report")
+        await bot.server.wait_for_call("sendPhoto", since=since, timeout=30)
+        workbook = bot.server.calls_to("sendDocument", ADMIN.id)[0].params["document"]
     [plan_line, section_line] = [line for line in text.split("\n") if "%" in line]
     assert plan_line == section_line, text
     assert plan_line.endswith(" · без срока: 2"), text
+    assert isinstance(workbook, UploadedFile)
+    summary = list(load_workbook(io.BytesIO(workbook.content)).worksheets[0].values)
+    column = summary[0].index("без срока")
+    assert [row[column] for row in summary[1:3]] == [2, 2], summary  # the section, the plan
 
 
 async def test_coverage_names_the_gaps(bot: Harness) -> None:
