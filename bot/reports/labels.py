@@ -37,8 +37,10 @@ class ReportLabels:
     history_title: str = "Overdue assignments over time"
     assignments: str = "Assignments"
 
-    def status_name(self, status: ControlStatus) -> str:
+    def status_name(self, status: ControlStatus | None) -> str:
         match status:
+            case None:
+                return self.undated
             case ControlStatus.CONFIRMED:
                 return self.confirmed
             case ControlStatus.DUE:

@@ -1009,10 +1009,12 @@ class ReportRow:
     term_text: str | None
     responsible: str | None
     window_start: date | None
-    window_end: date
+    window_end: date | None
+    """None for a measure whose term gives no date yet («по графику ФЦТ»)."""
     window_label: str | None
     unit_name: str
-    status: ControlStatus
+    status: ControlStatus | None
+    """None: no date yet, so no assignment; the unit is asked all the same."""
     days_overdue: int | None
     confirmed_at: datetime | None
     """In the plan's time zone."""
@@ -1062,6 +1064,52 @@ def overdue_history(
         history.append((day, running))
         day += timedelta(days=1)
     return tuple(history)
+
+
+async def _undated_rows(session: AsyncSession, plan_id: str) -> list[tuple[int, ReportRow]]:
+    """A report row per unit asked by a task with no date yet, with the task's position."""
+    asked = await task_units(session, plan_id)
+    dated = select(WindowRow.id).where(WindowRow.task_id == TaskRow.id, WindowRow.active)
+    tasks = (
+        await session.execute(
+            select(TaskRow, MEASURE.title)
+            .outerjoin(
+                MEASURE,
+                and_(MEASURE.plan_id == TaskRow.plan_id, MEASURE.code == TaskRow.measure_code),
+            )
+            .where(TaskRow.plan_id == plan_id, TaskRow.active, ~dated.exists())
+        )
+    ).all()
+    wanted = {unit for task, _title in tasks for unit in asked.get(task.id, ())}
+    names = dict(
+        (await session.execute(select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(wanted))))
+        .tuples()
+        .all()
+    )
+    return [
+        (
+            task.position,
+            ReportRow(
+                section_code=task.section_code,
+                section_title=task.section_title,
+                code=task.code,
+                title=task.title,
+                measure_title=measure_title,
+                term_text=task.term_text,
+                responsible=task.responsible,
+                window_start=None,
+                window_end=None,
+                window_label=None,
+                unit_name=names[unit],
+                status=None,
+                days_overdue=None,
+                confirmed_at=None,
+                confirmed_by=None,
+            ),
+        )
+        for task, measure_title in tasks
+        for unit in sorted(asked.get(task.id, ()))
+    ]
 
 
 async def report_data(session: AsyncSession, plan_id: str | None, now: datetime) -> ReportData:
@@ -1136,6 +1184,9 @@ async def report_data(session: AsyncSession, plan_id: str | None, now: datetime)
     reports = []
     for plan in plans:
         await _add_undated(session, plan.id, tallies[plan.id])
+        for position, undated in await _undated_rows(session, plan.id):
+            by_plan[plan.id].append(undated)
+            order[plan.id].append((position, 0, natural_key(undated.unit_name)))
         first = starts.get(plan.id, plan.today)
         keys = order.get(plan.id, [])
         ranked = sorted(range(len(keys)), key=keys.__getitem__)

@@ -250,7 +250,7 @@ async def test_progress_and_the_workbook_count_measures_with_no_date_yet(
     db_url: str, tmp_path: Path
 ) -> None:
     """«по графику ФЦТ» gives no date: the two schools it asks are counted «без срока» in
-    /progress and in the workbook's summary (its rows per assignment have none to show)."""
+    /progress, in the workbook's summary and as rows of their own in the report."""
     plan = PLAN_YAML + (
         '      - code: "1.4"\n'
         "        title: Участие в апробации\n"
@@ -263,7 +263,9 @@ async def test_progress_and_the_workbook_count_measures_with_no_date_yet(
         since = len(bot.server.calls)
         bot.server.send_text(ADMIN, "/report")
         await bot.server.wait_for_call("sendPhoto", since=since, timeout=30)
-        workbook = bot.server.calls_to("sendDocument", ADMIN.id)[0].params["document"]
+        workbook, table = (
+            call.params["document"] for call in bot.server.calls_to("sendDocument", ADMIN.id)
+        )
     [plan_line, section_line] = [line for line in text.split("\n") if "%" in line]
     assert plan_line == section_line, text
     assert plan_line.endswith(" · без срока: 2"), text
@@ -271,6 +273,11 @@ async def test_progress_and_the_workbook_count_measures_with_no_date_yet(
     summary = list(load_workbook(io.BytesIO(workbook.content)).worksheets[0].values)
     column = summary[0].index("без срока")
     assert [row[column] for row in summary[1:3]] == [2, 2], summary  # the section, the plan
+    assert isinstance(table, UploadedFile)
+    lines = [line.split(";") for line in table.content.decode("utf-8-sig").splitlines()]
+    # plan; section; code; measure; unit; status; days overdue; window start; window end; …
+    undated = [(cells[4], cells[5], cells[8]) for cells in lines if cells[2] == "1.4"]
+    assert undated == [(SCHOOL_3_NAME, "без срока", ""), (SCHOOL_7_NAME, "без срока", "")]
 
 
 async def test_coverage_names_the_gaps(bot: Harness) -> None:
