@@ -19,9 +19,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.types import BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -46,8 +45,10 @@ from bot.scale.metrics import Metrics
 from bot.scale.web import Probes, build_web_app, webhook_path
 from bot.services.errors import DomainError
 from bot.services.hotline import drafts
+from bot.services.members import role_holders
 from bot.services.plans import SyncReport, list_plan_ids, sync_plan
 from bot.services.reminders import schedule_reminders
+from bot.services.types import Role
 from bot.services.units import load_units_file
 from bot.startup import (
     EXIT_CONFIG,
@@ -66,6 +67,7 @@ from handlers.control_notices import ControlReport, control_tick
 from handlers.desk import OperatorsDesk
 from handlers.errors import DomainErrorMiddleware
 from handlers.hotline import remind_waiting_askers
+from handlers.menus import menu, set_menu
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models_hotline import DraftStatus
@@ -201,20 +203,30 @@ def build_dispatcher(
     return dispatcher
 
 
-async def set_commands(bot: Bot, i18n: I18n) -> None:
+async def set_commands(
+    bot: Bot,
+    i18n: I18n,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+    admin_ids: frozenset[int] = frozenset(),
+) -> None:
+    """The members' menu for every chat, and their own for staff, operators and admins."""
     for locale in i18n.available_locales:
         with i18n.context(), i18n.use_locale(locale):
-            commands = [
-                BotCommand(command="my", description=_("My assignments")),
-                BotCommand(command="upcoming", description=_("Coming reminders")),
-                BotCommand(command="help", description=_("What this bot can do")),
-                BotCommand(command="lang", description=_("Language")),
-            ]
+            commands = menu(Role.MEMBER)
         await bot.set_my_commands(
             commands,
             scope=BotCommandScopeDefault(),
             language_code=None if locale == i18n.default_locale else locale,
         )
+    if sessions is None:
+        return
+    async with sessions() as session:
+        holders = await role_holders(session, admin_ids)
+    for holder in holders:
+        language = holder.language
+        own = language if language in i18n.available_locales else None
+        with i18n.context(), i18n.use_locale(own or i18n.default_locale):
+            await set_menu(bot, holder.chat_id, holder.role)
 
 
 ADMIN_MESSAGE_LIMIT = 4000  # below Telegram's 4096 characters
@@ -459,7 +471,7 @@ class Application:
     async def poll(self, report: StartupReport, *, handle_signals: bool = True) -> None:
         """Long polling; with handle_signals, SIGINT and SIGTERM stop it cleanly."""
         i18n: I18n = self.dispatcher["i18n"]
-        await set_commands(self.bot, i18n)
+        await set_commands(self.bot, i18n, self.sessions, self.settings.admin_ids)
         await tell_admins(self.bot, self.settings.admin_ids, report.problems)
         # TICK_SECONDS=0: no in-process ticks, `roadmap-bot tick` runs from cron instead.
         scheduler = self.scheduler() if self.settings.tick_seconds else None
@@ -501,7 +513,9 @@ class Application:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-        await set_commands(self.bot, self.dispatcher["i18n"])
+        await set_commands(
+            self.bot, self.dispatcher["i18n"], self.sessions, self.settings.admin_ids
+        )
         await tell_admins(self.bot, self.settings.admin_ids, report.problems)
         web_app = build_web_app(
             self.dispatcher,

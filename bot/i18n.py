@@ -9,12 +9,12 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as gettext_
-from babel.dates import format_date
+from babel.dates import format_date, format_interval
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -73,6 +73,17 @@ def create_i18n(default_locale: str, path: Path = LOCALES_DIR) -> CatalogI18n:
 def format_day(day: date, locale: str) -> str:
     """«15 октября 2023 г.» / «October 15, 2023»."""
     return format_date(day, format="long", locale=locale)
+
+
+_DIGITS_DASH = re.compile(r"(?<=\d)—(?=\d)")
+
+
+def format_week(iso_week: str, locale: str) -> str:
+    """«2024-W11» as its days: «11–17 марта» / «March 11 – 17»."""
+    monday = date.fromisoformat(f"{iso_week}-1")
+    days = format_interval(monday, monday + timedelta(days=6), "MMMMd", locale=locale)
+    # CLDR's Russian puts an em dash between the two numbers; a span of numbers takes an en dash.
+    return _DIGITS_DASH.sub("–", days)
 
 
 _DOUBLE_STOP = re.compile(r"(?<=\w)\.\.(?!\.)")

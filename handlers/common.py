@@ -12,6 +12,7 @@ from bot.services.members import set_language
 from bot.services.types import Role, UserInfo
 from handlers.callbacks import LangCb
 from handlers.keyboards import language_keyboard
+from handlers.menus import set_menu
 
 
 def help_text(role: Role) -> str:
@@ -64,6 +65,8 @@ async def set_user_language(
     session: AsyncSession,
     user: UserInfo | None,
     i18n: I18n,
+    *,
+    role: Role,
 ) -> None:
     if user is None or callback_data.code not in i18n.available_locales:
         await query.answer()
@@ -72,6 +75,8 @@ async def set_user_language(
     with i18n.use_locale(callback_data.code):
         # Said in the newly chosen language: "Language: English." / «Язык: русский.»
         text = _("Language: English.")
+        if query.bot is not None and user.chat_id > 0:
+            await set_menu(query.bot, user.chat_id, role)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(text)

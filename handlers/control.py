@@ -112,10 +112,13 @@ def bar(percent: int) -> str:
 
 
 def counts_line(counts: Counts) -> str:
-    return (
+    line = (
         f"{bar(counts.percent)} {counts.percent}% · ✅ {counts.confirmed} · ⏳ {counts.due}"
         f" · ❗ {counts.overdue} · 🕓 {counts.upcoming}"
     )
+    if counts.undated:
+        line += " · " + _("no date yet: {n}").format(n=counts.undated)
+    return line
 
 
 def legend() -> str:
@@ -169,6 +172,11 @@ def overdue_list(
     if page.total == 0:
         if flt.empty:
             return _("Nothing is overdue. 🎉")
+        if flt.unregistered_party:
+            return _(
+                "Nobody is registered for «{party}»: no unit reports for it, so what it has "
+                "overdue cannot be listed. Add its units with /units add."
+            ).format(party=escape(flt.party or flt.text))
         return _("Nothing overdue matches «{filter}».").format(filter=escape(flt.text))
     pages = (page.total + page_size - 1) // page_size
     lines = [
@@ -224,7 +232,7 @@ def overdue_keyboard(
 
 
 def progress_text(plans: Sequence[PlanProgress]) -> str:
-    if not any(plan.counts.total for plan in plans):
+    if not any(plan.counts.total or plan.counts.undated for plan in plans):
         return _("No assignments yet: register units (/units) and invite their members.")
     lines = [legend()]
     for plan in plans:

@@ -18,7 +18,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import format_day, ngettext, one_stop
+from bot.i18n import format_day, format_week, ngettext, one_stop
 from bot.screens.render import MESSAGE_LIMIT, days_left_state, one_line
 from bot.services.digest import PlanDigest, digest_key, weekly_digests
 from bot.services.escalation import EscalatedMeasure, PlanEscalation, escalate
@@ -104,7 +104,7 @@ def digest_text(digest: PlanDigest, locale: str) -> str:
     plan = digest.progress
     head = [
         _("📅 <b>Week {week}</b> · {plan} — {title}").format(
-            week=digest.week,
+            week=format_week(digest.week, locale),
             plan=escape(digest.plan_id),
             title=escape(one_line(digest.title, 100)),
         ),

@@ -14,6 +14,7 @@ from bot.screens.render import role_name
 from bot.services.errors import InvitationError, InvitationFailure
 from bot.services.invitations import redeem_invitation
 from bot.services.types import Role, UserInfo
+from handlers.menus import set_menu
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def refusal(reason: InvitationFailure) -> str:
 
 
 async def start_with_invitation(
-    message: Message, command: CommandObject, session: AsyncSession, clock: Clock
+    message: Message, command: CommandObject, session: AsyncSession, clock: Clock, role: Role
 ) -> None:
     sender = message.from_user
     if sender is None:
@@ -52,6 +53,11 @@ async def start_with_invitation(
         logger.info("invitation refused for user %s: %s", sender.id, error.reason)
         await message.answer(refusal(error.reason))
         return
+    if message.bot is not None:
+        # ADMIN_IDS outrank what the invitation gave.
+        await set_menu(
+            message.bot, message.chat.id, Role.ADMIN if role is Role.ADMIN else redemption.role
+        )
     if redemption.membership is not None:
         text = _(
             "Welcome! You now report for «{unit}» ({plan}).\n"
@@ -68,6 +74,17 @@ async def start_with_invitation(
 
 
 async def start_public(message: Message, user: UserInfo | None, role: Role) -> None:
+    if message.bot is not None and message.chat.type == "private":
+        await set_menu(message.bot, message.chat.id, role)
+    if role is Role.ADMIN and user is not None and user.first_seen:
+        # An admin comes from ADMIN_IDS, not an invitation: their first /start is a first.
+        await message.answer(
+            _(
+                "Hello! You are an administrator (ADMIN_IDS). /invite creates invitation "
+                "links for officials, school coordinators and staff; /help lists the rest."
+            )
+        )
+        return
     if role is not Role.PUBLIC:
         await message.answer(
             _("Hello again! You are registered as {role}. /help tells what you can do.").format(

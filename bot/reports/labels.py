@@ -28,6 +28,8 @@ class ReportLabels:
     due: str = "due"
     overdue: str = "overdue"
     upcoming: str = "not yet due"
+    undated: str = "no date yet"
+    """Asked of units by a measure whose term gives no date yet: not an assignment."""
     total: str = "Total"
     percent: str = "Done, %"
     generated: str = "Generated"
@@ -35,8 +37,10 @@ class ReportLabels:
     history_title: str = "Overdue assignments over time"
     assignments: str = "Assignments"
 
-    def status_name(self, status: ControlStatus) -> str:
+    def status_name(self, status: ControlStatus | None) -> str:
         match status:
+            case None:
+                return self.undated
             case ControlStatus.CONFIRMED:
                 return self.confirmed
             case ControlStatus.DUE:
@@ -69,6 +73,7 @@ def localized() -> ReportLabels:
         due=_("due"),
         overdue=_("overdue"),
         upcoming=_("not yet due"),
+        undated=_("no date yet"),
         total=_("Total"),
         percent=_("Done, %"),
         generated=_("Generated"),

@@ -179,6 +179,7 @@ def _counts(counts: Counts) -> list[Cell]:
         counts.due,
         counts.overdue,
         counts.upcoming,
+        counts.undated,
         counts.total,
         counts.percent,
     ]
@@ -196,6 +197,7 @@ def _summary_sheet(
         labels.due,
         labels.overdue,
         labels.upcoming,
+        labels.undated,
         labels.total,
         labels.percent,
     ]

@@ -116,6 +116,12 @@ def assignment_card(
             _("✅ Done on {day} ({who})").format(day=when, who=who) + f" — {confirmed_state(view)}"
         )
     else:
+        if view.returned_comment is not None:
+            lines.append(
+                _("↩️ Returned: {comment}").format(
+                    comment=escape(clip(view.returned_comment, TITLE_LIMIT // 2))
+                )
+            )
         lines.append(_("⏳ Not done yet, {state}").format(state=deadline_state(view, now)))
     return "\n".join(lines)
 
@@ -133,15 +139,19 @@ def my_list(page: Page[AssignmentView], now: datetime, locale: str, page_size: i
     ]
     for number, view in enumerate(page.items, start=page.offset + 1):
         confirmed = view.status is AssignmentStatus.CONFIRMED
-        mark = "✅" if confirmed else "▫️"
+        returned = view.returned_comment is not None
+        mark = "✅" if confirmed else "↩️" if returned else "▫️"
         # A confirmed item is not «overdue»: it says what became of the confirmation.
         state = confirmed_state(view) if confirmed else deadline_state(view, now)
+        if returned:
+            state = _("returned, {state}").format(state=state)
         lines.append(
             f"{number}. {mark} <b>{escape(view.task_code)}</b> — "
             f"{window_text(view, locale)}, {state}\n"
             f"{escape(one_line(view.measure_title or view.task_title))}"
             + (f" / {escape(one_line(view.task_title, 40))}" if view.measure_title else "")
             + f"\n<i>{escape(view.unit_name)}</i>"
+            + (f"\n↩️ {escape(one_line(view.returned_comment or '', 200))}" if returned else "")
         )
     return "\n".join(lines)
 

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select, update
+from sqlalchemy import Row, Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.plan.control import ControlSettings
@@ -33,6 +33,27 @@ MAX_PAGE_SIZE = 50
 
 _active = and_(AssignmentRow.active, WindowRow.active, TaskRow.active)
 
+# The staff's comment when the latest confirmation was returned (and not confirmed again since).
+_returned_comment = (
+    select(
+        case(
+            (
+                AssignmentEventRow.kind == EventKind.RETURNED,
+                func.coalesce(AssignmentEventRow.text, ""),
+            ),
+            else_=None,
+        )
+    )
+    .where(
+        AssignmentEventRow.assignment_id == AssignmentRow.id,
+        AssignmentEventRow.kind.in_((EventKind.CONFIRMED, EventKind.RETURNED)),
+    )
+    .order_by(AssignmentEventRow.id.desc())
+    .limit(1)
+    .correlate(AssignmentRow)
+    .scalar_subquery()
+)
+
 
 def _views() -> Select[Any]:
     query = select(
@@ -56,6 +77,7 @@ def _views() -> Select[Any]:
         WindowRow.ongoing,
         AssignmentRow.accepted_at,
         PlanRow.control_settings,
+        _returned_comment,
     ).select_from(AssignmentRow)
     return with_assignment_context(query, plan=True, measure=True)
 
@@ -82,6 +104,7 @@ def _view(row: Row[Any]) -> AssignmentView:
         ongoing=bool(row[17]),
         accepted_at=row[18],
         acceptance=ControlSettings.from_json(row[19]).acceptance,
+        returned_comment=row[20] if row[12] is AssignmentStatus.OPEN else None,
     )
 
 

@@ -8,7 +8,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -23,7 +23,7 @@ from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, with_assignment_co
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.evidence import evidence_counts
 from bot.services.extensions import DeadlineEvent, deadline_history
-from bot.services.plans import stored_control
+from bot.services.plans import stored_control, task_units
 from bot.services.review import ReviewState
 from bot.services.types import AssignmentStatus, EventKind, Page
 from storage.models import (
@@ -196,6 +196,8 @@ class OverdueFilter:
     party: str | None = None
     unit_ids: frozenset[int] | None = None
     text: str = ""
+    unregistered_party: bool = False
+    """The party is in the plans, but no unit reports for it: nothing of it can be listed."""
 
     @property
     def empty(self) -> bool:
@@ -230,14 +232,30 @@ async def resolve_filter(session: AsyncSession, text: str) -> OverdueFilter:
         section, rest = sections[rest.rstrip(".").casefold()], ""
     party: str | None = None
     unit_ids: frozenset[int] | None = None
+    unregistered = False
     if rest:
-        if (await match_parties(session, rest, plan_id)).names:
+        matched = await match_parties(session, rest, plan_id)
+        if matched.names:
             party = rest
+            unregistered = not await _any_unit_for(session, matched.unit_parties, plan_id)
         else:
             unit_ids = await match_units(session, rest, plan_id)
             if not unit_ids:
                 raise UnknownFilter(text)
-    return OverdueFilter(plan_id, section, party, unit_ids, text)
+    return OverdueFilter(plan_id, section, party, unit_ids, text, unregistered)
+
+
+async def _any_unit_for(
+    session: AsyncSession, parties: Collection[str], plan_id: str | None
+) -> bool:
+    query = (
+        select(UnitPartyRow.unit_id)
+        .join(UnitRow, UnitRow.id == UnitPartyRow.unit_id)
+        .where(UnitRow.active, UnitPartyRow.party_name.in_(sorted(parties)))
+    )
+    if plan_id is not None:
+        query = query.where(UnitPartyRow.plan_id == plan_id)
+    return await session.scalar(query.limit(1)) is not None
 
 
 async def _section_codes(session: AsyncSession, plan_id: str | None) -> dict[str, str]:
@@ -442,6 +460,8 @@ class Counts:
     due: int = 0
     overdue: int = 0
     upcoming: int = 0
+    undated: int = 0
+    """Asked of units, but the term gives no date yet («по графику ФЦТ»): no assignment yet."""
 
     @property
     def total(self) -> int:
@@ -460,7 +480,10 @@ class Counts:
             "upcoming": self.upcoming,
         }
         values[str(status)] += n
-        return Counts(**values)
+        return Counts(**values, undated=self.undated)
+
+    def with_undated(self, n: int) -> "Counts":
+        return replace(self, undated=self.undated + n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,6 +520,7 @@ def _plan_progress(plan: _Plan, tallies: Mapping[str | None, _Tally]) -> PlanPro
             total.due + part.counts.due,
             total.overdue + part.counts.overdue,
             total.upcoming + part.counts.upcoming,
+            total.undated + part.counts.undated,
         )
     return PlanProgress(plan.id, plan.title, plan.timezone, plan.today, total, sections)
 
@@ -542,7 +566,34 @@ async def progress(
         tally = tallies[pid].setdefault(code, _Tally(title, position))
         tally.position = min(tally.position, position)
         tally.counts = tally.counts.plus(classify(status, start, end, today[pid]), count)
+    for plan in plans:
+        await _add_undated(session, plan.id, tallies[plan.id])
     return [_plan_progress(plan, tallies.get(plan.id, {})) for plan in plans]
+
+
+async def _add_undated(
+    session: AsyncSession, plan_id: str, tallies: dict[str | None, _Tally]
+) -> None:
+    for code, title, position, units in await _undated(session, plan_id):
+        tally = tallies.setdefault(code, _Tally(title, position))
+        tally.position = min(tally.position, position)
+        tally.counts = tally.counts.with_undated(units)
+
+
+async def _undated(session: AsyncSession, plan_id: str) -> list[tuple[str | None, str, int, int]]:
+    """(section code, section title, position, units asked) of the tasks with no date yet."""
+    asked = await task_units(session, plan_id)
+    dated = select(WindowRow.id).where(WindowRow.task_id == TaskRow.id, WindowRow.active)
+    rows = await session.execute(
+        select(TaskRow.id, TaskRow.section_code, TaskRow.section_title, TaskRow.position).where(
+            TaskRow.plan_id == plan_id, TaskRow.active, ~dated.exists()
+        )
+    )
+    return [
+        (code, title, position, len(asked[task_id]))
+        for task_id, code, title, position in rows
+        if asked.get(task_id)
+    ]
 
 
 # ----------------------------------------------------------------------------- measure card
@@ -958,10 +1009,12 @@ class ReportRow:
     term_text: str | None
     responsible: str | None
     window_start: date | None
-    window_end: date
+    window_end: date | None
+    """None for a measure whose term gives no date yet («по графику ФЦТ»)."""
     window_label: str | None
     unit_name: str
-    status: ControlStatus
+    status: ControlStatus | None
+    """None: no date yet, so no assignment; the unit is asked all the same."""
     days_overdue: int | None
     confirmed_at: datetime | None
     """In the plan's time zone."""
@@ -1011,6 +1064,52 @@ def overdue_history(
         history.append((day, running))
         day += timedelta(days=1)
     return tuple(history)
+
+
+async def _undated_rows(session: AsyncSession, plan_id: str) -> list[tuple[int, ReportRow]]:
+    """A report row per unit asked by a task with no date yet, with the task's position."""
+    asked = await task_units(session, plan_id)
+    dated = select(WindowRow.id).where(WindowRow.task_id == TaskRow.id, WindowRow.active)
+    tasks = (
+        await session.execute(
+            select(TaskRow, MEASURE.title)
+            .outerjoin(
+                MEASURE,
+                and_(MEASURE.plan_id == TaskRow.plan_id, MEASURE.code == TaskRow.measure_code),
+            )
+            .where(TaskRow.plan_id == plan_id, TaskRow.active, ~dated.exists())
+        )
+    ).all()
+    wanted = {unit for task, _title in tasks for unit in asked.get(task.id, ())}
+    names = dict(
+        (await session.execute(select(UnitRow.id, UnitRow.name).where(UnitRow.id.in_(wanted))))
+        .tuples()
+        .all()
+    )
+    return [
+        (
+            task.position,
+            ReportRow(
+                section_code=task.section_code,
+                section_title=task.section_title,
+                code=task.code,
+                title=task.title,
+                measure_title=measure_title,
+                term_text=task.term_text,
+                responsible=task.responsible,
+                window_start=None,
+                window_end=None,
+                window_label=None,
+                unit_name=names[unit],
+                status=None,
+                days_overdue=None,
+                confirmed_at=None,
+                confirmed_by=None,
+            ),
+        )
+        for task, measure_title in tasks
+        for unit in sorted(asked.get(task.id, ()))
+    ]
 
 
 async def report_data(session: AsyncSession, plan_id: str | None, now: datetime) -> ReportData:
@@ -1084,6 +1183,10 @@ async def report_data(session: AsyncSession, plan_id: str | None, now: datetime)
         tally.counts = tally.counts.plus(status)
     reports = []
     for plan in plans:
+        await _add_undated(session, plan.id, tallies[plan.id])
+        for position, undated in await _undated_rows(session, plan.id):
+            by_plan[plan.id].append(undated)
+            order[plan.id].append((position, 0, natural_key(undated.unit_name)))
         first = starts.get(plan.id, plan.today)
         keys = order.get(plan.id, [])
         ranked = sorted(range(len(keys)), key=keys.__getitem__)

@@ -1,5 +1,6 @@
 """Users, their roles and their memberships of units."""
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -84,15 +85,18 @@ async def ensure_user(
             now=now,
         )
 
+    # user_row's own get finds the row in the identity map: no second query.
+    first_seen = await session.get(UserRow, user_id) is None
     try:
         row, changed = await refresh()
     except IntegrityError:
         # Two first updates from one user raced; the other one created the row.
         await session.rollback()
+        first_seen = False
         row, changed = await refresh()
     if changed:
         await session.commit()
-    return user_info(row)
+    return replace(user_info(row), first_seen=first_seen)
 
 
 async def _require_user(session: AsyncSession, user_id: int) -> UserRow:
@@ -123,6 +127,28 @@ async def role_of(session: AsyncSession, user_id: int, admin_ids: frozenset[int]
         return Role.ADMIN
     role = await session.scalar(select(UserRow.role).where(UserRow.id == user_id))
     return role if role is not None else Role.PUBLIC
+
+
+@dataclass(frozen=True, slots=True)
+class RoleHolder:
+    chat_id: int
+    role: Role
+    language: str | None
+
+
+async def role_holders(session: AsyncSession, admin_ids: frozenset[int]) -> tuple[RoleHolder, ...]:
+    """Staff, operators and admins who have written to the bot: their menus are their own."""
+    rows = await session.execute(
+        select(UserRow.id, UserRow.chat_id, UserRow.role, UserRow.language)
+        .where(
+            UserRow.role.in_([Role.STAFF, Role.OPERATOR, Role.ADMIN]) | UserRow.id.in_(admin_ids)
+        )
+        .order_by(UserRow.id)
+    )
+    return tuple(
+        RoleHolder(chat_id, Role.ADMIN if user_id in admin_ids else role, language)
+        for user_id, chat_id, role, language in rows.tuples()
+    )
 
 
 async def list_users(session: AsyncSession, role: Role | None = None) -> tuple[UserInfo, ...]:

@@ -568,8 +568,8 @@ async def _units_by_party(session: AsyncSession, plan_id: str) -> dict[str, set[
     return found
 
 
-async def stage_assignments(session: AsyncSession, plan_id: str, now: datetime) -> AssignmentSync:
-    """`ensure_assignments` inside the caller's unit of work: flushed, not committed."""
+async def task_units(session: AsyncSession, plan_id: str) -> dict[int, set[int]]:
+    """The units each assignable task of the plan asks (a measure with sub-items asks none)."""
     tasks = (
         await session.execute(
             select(TaskRow.id, TaskRow.code, TaskRow.measure_code).where(
@@ -598,12 +598,17 @@ async def stage_assignments(session: AsyncSession, plan_id: str, now: datetime) 
             units |= units_by_party.get(party.of, set())
         return units
 
-    task_units: dict[int, set[int]] = defaultdict(set)
+    found: dict[int, set[int]] = defaultdict(set)
     for task_id, names in (await _plan_task_parties(session, plan_id)).items():
         if task_id in assignable:
             for name in names:
-                task_units[task_id] |= units_for(name)
+                found[task_id] |= units_for(name)
+    return found
 
+
+async def stage_assignments(session: AsyncSession, plan_id: str, now: datetime) -> AssignmentSync:
+    """`ensure_assignments` inside the caller's unit of work: flushed, not committed."""
+    units_of_task = await task_units(session, plan_id)
     windows = await session.execute(
         select(WindowRow.id, WindowRow.task_id)
         .join(TaskRow, TaskRow.id == WindowRow.task_id)
@@ -612,8 +617,7 @@ async def stage_assignments(session: AsyncSession, plan_id: str, now: datetime) 
     wanted = {
         (window_id, unit_id)
         for window_id, task_id in windows
-        if task_id in assignable
-        for unit_id in task_units.get(task_id, ())
+        for unit_id in units_of_task.get(task_id, ())
     }
 
     existing = await session.execute(

@@ -53,6 +53,8 @@ class UserInfo:
     role: Role
     active: bool
     created_at: datetime
+    first_seen: bool = False
+    """This update registered the user: they have never written to the bot before."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,8 @@ class AssignmentView:
     """Staff accepted the confirmation; an accepted confirmation can no longer be undone."""
     acceptance: bool = False
     """The plan has staff accept confirmations: one not accepted yet is «on review»."""
+    returned_comment: str | None = None
+    """Staff returned the latest confirmation with this comment; the assignment is open again."""
 
     @property
     def deadline(self) -> date:

@@ -9,6 +9,7 @@ from fake_telegram import FakeUser
 from harness import ADMIN, OFFICIAL, PARENT, PLAN_ID, SCHOOL_3, SCHOOL_7, Harness, bot, link_token
 from sqlalchemy import func, select
 
+from bot.app import set_commands
 from bot.services.types import Role
 from storage.models import AssignmentEventRow, AssignmentRow, MembershipRow
 
@@ -254,3 +255,48 @@ async def test_startup_sets_commands_in_both_languages(bot: Harness) -> None:
 
     assert {"command": "my", "description": "Мои задания"} in russian
     assert {"command": "my", "description": "My assignments"} in english
+
+
+async def test_the_admins_first_start_is_a_greeting_not_a_welcome_back(bot: Harness) -> None:
+    first = (await bot.say(ADMIN, "/start")).result["text"]
+    assert "Снова" not in first and "Вы администратор" in first and "/invite" in first, first
+    again = (await bot.say(ADMIN, "/start")).result["text"]
+    assert again.startswith("Снова здравствуйте!"), again
+
+
+def menu_of(bot: Harness, user: FakeUser) -> list[str]:
+    scope = {"type": "chat", "chat_id": user.id}
+    return [command["command"] for command in bot.server.commands(scope)]
+
+
+async def test_each_person_has_the_command_menu_of_their_role(bot: Harness) -> None:
+    """setMyCommands per chat: the admin sees /invite, a member /my but no /invite, a parent
+    only /help and /lang; the default menu is the members'."""
+    await bot.say(ADMIN, "/start")
+    await bot.join(SCHOOL_3, "МБОУ СОШ № 3")
+    await bot.say(PARENT, "/start")
+    staff = FakeUser(5001, "Наталья", username="staff_natalia")
+    await bot.say(staff, f"/start {await bot.invitation(Role.STAFF)}")
+
+    assert {"invite", "members", "overdue", "review", "my"} <= set(menu_of(bot, ADMIN))
+    assert menu_of(bot, SCHOOL_3) == ["my", "upcoming", "help", "lang"]
+    assert menu_of(bot, PARENT) == ["help", "lang"]
+    assert {"overdue", "progress", "review", "report"} <= set(menu_of(bot, staff))
+    assert "invite" not in menu_of(bot, staff)
+    described = {c["command"]: c["description"] for c in bot.server.commands()}
+    assert described["my"] == "Мои задания", described
+
+    def staff_menus() -> int:
+        return sum(
+            1
+            for call in bot.server.calls
+            if call.method == "setMyCommands"
+            and call.params.get("scope", {}).get("chat_id") == staff.id
+        )
+
+    before = staff_menus()
+    # A restart sets the menus of staff, operators and admins again (the parent's is kept).
+    await set_commands(
+        bot.app.bot, bot.app.dispatcher["i18n"], bot.app.sessions, bot.settings.admin_ids
+    )
+    assert staff_menus() == before + 1

@@ -18,6 +18,7 @@ from harness import (
     OFFICIAL,
     PARENT,
     PLAN_ID,
+    PLAN_YAML,
     SCHOOL_3,
     SCHOOL_7,
     Harness,
@@ -132,6 +133,24 @@ async def test_overdue_filters_by_plan_section_party_and_unit(bot: Harness) -> N
     assert measure_lines(unknown) == []
 
 
+async def test_overdue_for_a_party_nobody_registered_for_says_so(
+    db_url: str, tmp_path: Path
+) -> None:
+    """«МОУО» is in the plan but no unit reports for it: not «nothing overdue», but why."""
+    plan = PLAN_YAML.replace(
+        "    - {name: ОО, kind: category",
+        "    - {name: МОУО, kind: category}\n    - {name: ОО, kind: category",
+    ).replace("        responsible: Иванова А.А.\n", "        responsible: МОУО\n")
+    assert "responsible: МОУО" in plan
+    async with running_bot(db_url, tmp_path, plan_yaml=plan) as bot:
+        bot.clock.set(datetime(2024, 1, 15, 3, 0, tzinfo=UTC))
+        answer = shown(await bot.say(ADMIN, "/overdue МОУО"))
+        assert "никто не зарегистрирован" in answer and "«МОУО»" in answer, answer
+        assert "просроченного нет" not in answer.casefold(), answer
+        registered = shown(await bot.say(ADMIN, "/overdue ОО"))
+        assert "никто не зарегистрирован" not in registered, registered
+
+
 async def test_overdue_pages_with_buttons(paged: Harness) -> None:
     bot = paged
     await late_world(bot)
@@ -225,6 +244,40 @@ async def test_progress_per_plan_and_section(bot: Harness) -> None:
     counts = "▓▓░░░░░░░░ 16% · ✅ 1 · ⏳ 1 · ❗ 4 · 🕓 0"
     assert f"{PLAN_ID} — План мероприятий для проверки\n{counts}" in text
     assert f"1. Раздел\n{counts}" in text
+
+
+async def test_progress_and_the_workbook_count_measures_with_no_date_yet(
+    db_url: str, tmp_path: Path
+) -> None:
+    """«по графику ФЦТ» gives no date: the two schools it asks are counted «без срока» in
+    /progress, in the workbook's summary and as rows of their own in the report."""
+    plan = PLAN_YAML + (
+        '      - code: "1.4"\n'
+        "        title: Участие в апробации\n"
+        "        term: по графику ФЦТ\n"
+        "        responsible: ОО\n"
+    )
+    async with running_bot(db_url, tmp_path, plan_yaml=plan) as bot:
+        bot.clock.set(LATE)
+        text = shown(await bot.say(ADMIN, "/progress"))
+        since = len(bot.server.calls)
+        bot.server.send_text(ADMIN, "/report")
+        await bot.server.wait_for_call("sendPhoto", since=since, timeout=30)
+        workbook, table = (
+            call.params["document"] for call in bot.server.calls_to("sendDocument", ADMIN.id)
+        )
+    [plan_line, section_line] = [line for line in text.split("\n") if "%" in line]
+    assert plan_line == section_line, text
+    assert plan_line.endswith(" · без срока: 2"), text
+    assert isinstance(workbook, UploadedFile)
+    summary = list(load_workbook(io.BytesIO(workbook.content)).worksheets[0].values)
+    column = summary[0].index("без срока")
+    assert [row[column] for row in summary[1:3]] == [2, 2], summary  # the section, the plan
+    assert isinstance(table, UploadedFile)
+    lines = [line.split(";") for line in table.content.decode("utf-8-sig").splitlines()]
+    # plan; section; code; measure; unit; status; days overdue; window start; window end; …
+    undated = [(cells[4], cells[5], cells[8]) for cells in lines if cells[2] == "1.4"]
+    assert undated == [(SCHOOL_3_NAME, "без срока", ""), (SCHOOL_7_NAME, "без срока", "")]
 
 
 async def test_coverage_names_the_gaps(bot: Harness) -> None:

@@ -4,6 +4,7 @@ Skipped when Chromium or chromedriver is missing, except under CI=true, where .c
 them and a missing browser is a failure. Saves the screenshot the README shows.
 """
 
+import base64
 import os
 import re
 import shutil
@@ -202,3 +203,63 @@ def test_the_demo_page_in_chromium(demo_address: str, browser: WebDriver, tmp_pa
         time.sleep(0.2)
     assert saved.read_bytes().startswith(b"PK"), "the XLSX report did not download"
     assert shutil.disk_usage(SCREENSHOT.parent).free > 0 and SCREENSHOT.stat().st_size > 10_000
+
+
+IMAGES = SCREENSHOT.parent
+SHOW_STEPS = """
+(() => {
+  const wraps = [...document.querySelectorAll('#messages .wrap')];
+  const last = wraps.findLastIndex((w) => w.textContent.includes(arguments[0]));
+  if (last < 0) return null;
+  const first = Math.max(0, last - arguments[1]);
+  wraps[last].scrollIntoView({block: 'end'});
+  const top = wraps[first].getBoundingClientRect(), bottom = wraps[last].getBoundingClientRect();
+  const chat = document.getElementById('messages').getBoundingClientRect();
+  return {x: chat.left, y: Math.max(chat.top, top.top - 8), width: chat.width,
+          height: Math.min(chat.bottom, bottom.bottom + 8) - Math.max(chat.top, top.top - 8)};
+})()
+""".strip()
+
+
+def snap(driver: WebDriver, text: str, name: str, before: int = 1) -> Path:
+    """Save the chat from ``before`` messages above the last one containing ``text`` down to it,
+    as the page draws it (the Chrome DevTools screenshot of that rectangle)."""
+    wait_for(driver, "#messages .wrap", text)
+    time.sleep(1)
+    rect = driver.execute_script("return " + SHOW_STEPS, text, before)
+    assert rect, text
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "clip": {**rect, "scale": 1}}
+    )
+    path = IMAGES / name
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+@pytest.mark.skipif(
+    os.environ.get("DEMO_SCREENSHOTS") != "1", reason="DEMO_SCREENSHOTS=1 redraws the README's"
+)
+def test_readme_screenshots(demo_address: str, browser: WebDriver) -> None:
+    """The digest, /my and /overdue as Рязанов М.А. and ministry staff see them on 11 March."""
+    driver = browser
+    # A tall page, so a long reply fits whole: a headless window is only as tall as its screen.
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1400, "height": 2400, "deviceScaleFactor": 1, "mobile": False},
+    )
+    driver.get(demo_address)
+    wait_for(driver, "#persona-list li", "Рязанов М.А.")
+
+    persona(driver, "official")
+    click(driver, 'button.quick[data-moment="2024-03-11T09:00"]', pace=False)
+    wait_for(driver, "#clock", "11.03.2024")
+    digest = snap(driver, "🔔 Напомина", "digest.png", before=0)
+
+    write(driver, "/my")
+    my = snap(driver, "Ваши задания", "my.png")
+
+    persona(driver, "staff")
+    write(driver, "/overdue")
+    overdue = snap(driver, "⏰ Просрочено", "overdue.png")
+    for path in (digest, my, overdue):
+        assert path.stat().st_size > 10_000, path

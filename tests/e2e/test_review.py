@@ -317,9 +317,36 @@ async def test_the_member_sees_what_became_of_a_late_confirmation(bot: Harness) 
     await press_and_wait(bot, STAFF, listing_for_staff, "1. Принять")
     card = await open_confirmed_card(bot)
     assert "принято" in card["text"], card["text"]
+    listing = await reply_to(bot, SCHOOL_3, "/my")
+    [line] = [line for line in listing.split("\n") if "1.1" in line]
+    assert "принято" in line and "просрочено" not in line, line
 
 
 async def open_confirmed_card(bot: Harness) -> dict[str, Any]:
     listing = await bot.say(SCHOOL_3, "/my")
     await press_and_wait(bot, SCHOOL_3, listing.result, "1. ✅ 1.1")
     return bot.last(SCHOOL_3)
+
+
+async def test_the_member_sees_a_returned_confirmation_and_why(bot: Harness) -> None:
+    """Returned by staff: /my and the card say «возвращено» with the staff's comment; confirmed
+    again, the comment is gone and the card reads «на проверке»."""
+    await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+    await staff_joins(bot)
+    bot.clock.set(AFTER_OLD_DEADLINE)
+    card = await open_card(bot, SCHOOL_3)
+    await press_and_wait(bot, SCHOOL_3, card, "✅ Выполнено")
+    waiting = (await bot.say(STAFF, "/review")).result
+    await press_and_wait(bot, STAFF, waiting, "1. Вернуть")
+    assert "Возвращено" in await reply_to(bot, STAFF, RETURN_COMMENT)
+
+    listing = await reply_to(bot, SCHOOL_3, "/my")
+    [entry] = [entry for entry in listing.split("\n\n") if "1.1" in entry]
+    assert "1. ↩️ 1.1 — " in entry and "возвращено, просрочено на 5 дней" in entry, entry
+    assert f"↩️ {RETURN_COMMENT}" in entry, entry
+    card = await open_card(bot, SCHOOL_3)
+    assert f"↩️ Возвращено: {RETURN_COMMENT}" in card["text"], card["text"]
+
+    await press_and_wait(bot, SCHOOL_3, card, "✅ Выполнено")
+    card = await open_confirmed_card(bot)
+    assert "на проверке" in card["text"] and RETURN_COMMENT not in card["text"], card["text"]

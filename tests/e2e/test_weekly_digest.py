@@ -77,3 +77,14 @@ async def test_the_digest_agrees_with_itself_and_counts_an_escalation_once(
     assert number(text, r"Эскалировано за неделю: (\d+)") == 0, text
     assert "1.5" in text  # fell overdue in the last 7 days
     assert "г.." not in text and "По состоянию на 6 ноября 2023" in text, text
+
+
+async def test_the_digest_names_its_week_by_its_days(bot: Harness) -> None:
+    """«Неделя 6–12 ноября», not the ISO key «2023-W45»; a week across two months names both."""
+    await bot.say(STAFF, f"/start {await bot.invitation(Role.STAFF)}")
+
+    await run_at(bot, MONDAY_30_OCTOBER)
+    await run_at(bot, MONDAY_6_NOVEMBER)
+    first, second = (message["text"].split("\n")[0] for message in digests(bot))
+    assert first.startswith("📅 Неделя 30 октября\u2009—\u20095 ноября · "), first  # thin spaces
+    assert second.startswith("📅 Неделя 6–12 ноября · "), second

@@ -111,10 +111,10 @@ async def test_summary_sheet_counts_per_section(data: ReportData) -> None:
 
     rows = list(summary.iter_rows(values_only=True))
     assert rows[0][:3] == ("Plan", "Section", "Title")
-    assert rows[1] == (PLAN_ID, "1", "Организационные меры", 1, 0, 3, 3, 7, 14)
-    assert rows[2] == (PLAN_ID, "5", "Информирование", 1, 2, 4, 0, 7, 14)
+    assert rows[1] == (PLAN_ID, "1", "Организационные меры", 1, 0, 3, 3, 0, 7, 14)
+    assert rows[2] == (PLAN_ID, "5", "Информирование", 1, 2, 4, 0, 0, 7, 14)
     assert rows[3][:2] == (PLAN_ID, "Total")
-    assert rows[3][3:] == (2, 2, 7, 3, 14, 14)
+    assert rows[3][3:] == (2, 2, 7, 3, 0, 14, 14)
     assert summary.freeze_panes == "A2"
 
 

@@ -206,7 +206,7 @@ async def test_the_digest_counts_what_fell_overdue_escalations_and_progress(
 
     await control_tick(world.sessions, MONDAY + MINUTE, i18n=I18N)
     staff = next(n for n in await world.notices() if n.key.endswith(f":{STAFF_USER}"))
-    assert "Неделя 2024-W03" in staff.text
+    assert "Неделя 15–21 января" in staff.text
     assert "Всего просрочено: 3" in staff.text
     assert "Просрочено за последние 7 дней: 1" in staff.text
     assert f"<b>1.3</b> Отчёт (до 10 января 2024\u202fг.): {SCHOOL_7}" in staff.text

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -83,7 +84,8 @@ async def test_ensure_user_registers_a_public_user_and_writes_only_on_change(
 
     assert created.role is Role.PUBLIC
     assert created.created_at == NOW
-    assert same == created
+    assert (created.first_seen, same.first_seen) == (True, False)
+    assert replace(same, first_seen=True) == created
     assert unchanged == []
     assert len(renamed) == 1
     user = await get_user(session, USER)
