@@ -128,7 +128,8 @@ class MaxEntry:
 
     async def _press(self, event: Press) -> None:
         parts = event.data.split(":")
-        reply: str | None = None
+        # A payload the bot never makes (forged, or from a retired version) is refused alike.
+        reply: str | None = _("This button is no longer valid.")
         if len(parts) == 4 and parts[0] == actions.ASSIGNMENT_PREFIX and parts[2].isdigit():
             action, assignment_id = parts[1], int(parts[2])
             async with self._sessions() as session:
