@@ -53,7 +53,7 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-__all__ = ["DEFAULT_MAX_TOKEN", "DIALOG_CHAT_BASE", "FakeMaxServer", "MaxCall"]
+__all__ = ["DEFAULT_MAX_TOKEN", "DIALOG_CHAT_BASE", "FakeMaxServer", "MaxCall", "SentMessage"]
 
 JsonDict = dict[str, Any]
 
@@ -106,6 +106,10 @@ class _Message:
     format: str | None
     attachments: list[JsonDict]
     deleted: bool = False
+
+
+SentMessage = _Message
+"""What the bot sent, as tests read it."""
 
 
 @dataclass
