@@ -21,6 +21,25 @@ def answer_text(answer: FaqAnswer) -> str:
     )
 
 
+def answer_view(question_id: int, answer: FaqAnswer) -> Message:
+    """The FAQ's answer with «👍 Yes» and «No, ask an operator», as on Telegram."""
+    return Message(
+        answer_text(answer),
+        (
+            (
+                Button(
+                    _("👍 Yes"),
+                    action=actions.hotline(actions.HotlineAction.HELPFUL, question_id),
+                ),
+                Button(
+                    _("No, ask an operator"),
+                    action=actions.hotline(actions.HotlineAction.OPERATOR, question_id),
+                ),
+            ),
+        ),
+    )
+
+
 def choices_view(question_id: int, candidates: tuple[FaqAnswer, ...]) -> Message:
     """«Is your question one of these?» with a button per candidate and one for «none»."""
     buttons = tuple(

@@ -23,7 +23,7 @@ from bot.faq.lexicon import Exam
 from bot.hotline.faq import Decision, HotlineFaq
 from bot.i18n import translate as _
 from bot.screens import actions
-from bot.screens.hotline import answer_text, choices_view, exam_view
+from bot.screens.hotline import answer_view, choices_view, exam_view
 from bot.screens.my import my_view
 from bot.screens.render import role_name
 from bot.services.accounts import AccountTaken, ensure_max_user, redeem_binding, resolve_user
@@ -267,7 +267,7 @@ class MaxEntry:
                 answer = consultation.best if consultation.decision is Decision.ANSWER else None
             if answer is None:
                 return invalid, None
-            return None, Message(answer_text(answer))
+            return None, answer_view(int(parts[1]), answer)
         return invalid, None
 
     async def _hotline_press(
@@ -279,9 +279,9 @@ class MaxEntry:
             candidates = self.faq.consult(text).candidates
             if rank >= len(candidates):
                 return _("This button is no longer valid."), None
-            return None, Message(answer_text(candidates[rank]))
+            return None, answer_view(question_id, candidates[rank])
         if action == actions.HotlineAction.OPERATOR.value:
-            return None, Message(_no_operators_on_max())
+            return None, Message(_operators_not_on_max())
         if action == actions.HotlineAction.HELPFUL.value:
             return _("Glad to help!"), None
         return _("This button is no longer valid."), None
@@ -307,7 +307,7 @@ class MaxEntry:
                 )
                 return
             if self.faq is None:
-                await self._reply(user, _no_operators_on_max())
+                await self._reply(user, _no_answer())
                 return
             consultation = self.faq.consult(event.text)
             best = consultation.best
@@ -321,13 +321,13 @@ class MaxEntry:
             )
         address = self._address(user)
         if consultation.decision is Decision.ANSWER and best is not None:
-            await self._transport.send(address, Message(answer_text(best)))
+            await self._transport.send(address, answer_view(question_id, best))
         elif consultation.decision is Decision.ASK_EXAM and consultation.exam_pair is not None:
             await self._transport.send(address, exam_view(question_id))
         elif consultation.decision is Decision.CLARIFY and consultation.candidates:
             await self._transport.send(address, choices_view(question_id, consultation.candidates))
         else:
-            await self._reply(user, _no_operators_on_max())
+            await self._reply(user, _no_answer())
 
 
 def _help() -> str:
@@ -343,11 +343,15 @@ def _help() -> str:
     )
 
 
-def _no_operators_on_max() -> str:
+def _operators_not_on_max() -> str:
     return _(
-        "I found no answer to this in the FAQ. The hotline's operators cannot be reached "
-        "through MAX yet: please ask them through the bot in Telegram, or rephrase the question."
+        "The hotline's operators cannot be reached through MAX yet: please ask them through "
+        "the bot in Telegram, or rephrase the question."
     )
+
+
+def _no_answer() -> str:
+    return _("I found no answer to this in the FAQ.") + " " + _operators_not_on_max()
 
 
 def _refusal(reason: InvitationFailure) -> str:
