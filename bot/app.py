@@ -1,6 +1,8 @@
 """The running bot: settings → engine → plans → bot → dispatcher → polling."""
 
 import asyncio
+import contextlib
+import dataclasses
 import glob
 import logging
 import os
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -56,11 +59,17 @@ from bot.startup import (
     StartupError,
     check_token_is_not_placeholder,
     describe_database_error,
+    describe_max_error,
     describe_telegram_error,
     hotline_plan_warning,
     settings_warnings,
     sqlite_problem,
 )
+from bot.transport.max.client import MaxApiError, MaxClient, MaxNetworkError
+from bot.transport.max.entry import MaxEntry
+from bot.transport.max.runtime import max_client, serve_max
+from bot.transport.max.transport import MaxTransport
+from bot.transport.port import Outbound
 from bot.transport.telegram import TelegramOutbound
 from handlers import build_router
 from handlers.control_notices import ControlReport, control_tick
@@ -272,6 +281,30 @@ def worker_name() -> str:
 
 
 @dataclass(slots=True)
+class MaxSide:
+    """MAX beside Telegram: its HTTP session, client, outbound, limiter and entry points."""
+
+    http: aiohttp.ClientSession
+    client: MaxClient
+    transport: MaxTransport
+    limiter: RateLimiter
+    """MAX's own budget: the two messengers' limits are counted apart."""
+    entry: MaxEntry
+
+    async def serve(self, settings: Settings, stop: asyncio.Event) -> None:
+        await serve_max(settings, self.client, self.entry, stop)
+
+
+def merge_reports(first: TickReport, second: TickReport) -> TickReport:
+    """One report of two transports' ticks: counts added, lists joined."""
+    merged = TickReport()
+    for item in dataclasses.fields(TickReport):
+        a, b = getattr(first, item.name), getattr(second, item.name)
+        setattr(merged, item.name, a + b)
+    return merged
+
+
+@dataclass(slots=True)
 class Application:
     settings: Settings
     engine: AsyncEngine
@@ -280,6 +313,7 @@ class Application:
     dispatcher: Dispatcher
     clock: Clock
     requests: LimitedRequests
+    max: MaxSide | None = None
     metrics: Metrics = field(default_factory=Metrics)
     worker_id: str = field(default_factory=worker_name)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -297,18 +331,28 @@ class Application:
     async def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickReport:
         """One reminder tick: what the scheduler runs, and `roadmap-bot tick` too."""
         started = time.perf_counter()
+        # Once per configured messenger; each releases and sends only its own share, so a
+        # person is reminded once, where they chose.
+        outbounds: list[tuple[Outbound, RateLimiter, str]] = [
+            (TelegramOutbound(self.bot), self.limiter, self.worker_id)
+        ]
+        if self.max is not None:
+            outbounds.append((self.max.transport, self.max.limiter, f"{self.worker_id}/max"))
+        report = TickReport()
         async with self._ticking:
-            report = await run_tick(
-                self.sessions,
-                TelegramOutbound(self.bot),
-                now or self.clock.now(),
-                worker_id=self.worker_id,
-                limiter=self.limiter,
-                settings=DeliverySettings.from_settings(self.settings),
-                i18n=self.dispatcher["i18n"],
-                dry_run=dry_run,
-                stop=self._stopping,
-            )
+            for outbound, limiter, worker_id in outbounds:
+                part = await run_tick(
+                    self.sessions,
+                    outbound,
+                    now or self.clock.now(),
+                    worker_id=worker_id,
+                    limiter=limiter,
+                    settings=DeliverySettings.from_settings(self.settings),
+                    i18n=self.dispatcher["i18n"],
+                    dry_run=dry_run,
+                    stop=self._stopping,
+                )
+                report = merge_reports(report, part)
         self._count_tick(report, time.perf_counter() - started)
         if report.released or report.messages or report.retried or report.failed:
             logger.info(
@@ -445,6 +489,8 @@ class Application:
             )
         self.dispatcher["faq"] = service
         self.dispatcher["faq_sink"] = service
+        if self.max is not None:
+            self.max.entry.faq = service
 
     async def hotline_tick(self) -> None:
         """Tell askers whose question waits longer than the operators should take."""
@@ -477,6 +523,8 @@ class Application:
         scheduler = self.scheduler() if self.settings.tick_seconds else None
         if scheduler is not None:
             scheduler.start()
+        max_stop = asyncio.Event()
+        max_task = self._start_max(max_stop)
         try:
             # Telegram refuses getUpdates while a webhook is set: a bot that ran in webhook
             # mode before keeps its pending updates and polls them from here.
@@ -485,6 +533,7 @@ class Application:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            await self._stop_max(max_task, max_stop)
             # A tick under way finishes the digest it is sending and gives back the rest.
             self._stopping.set()
             async with self._ticking:
@@ -529,6 +578,8 @@ class Application:
         site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
         await site.start()
         scheduler = self.scheduler() if self.settings.tick_seconds else None
+        max_stop = asyncio.Event()
+        max_task: asyncio.Task[None] | None = None
         try:
             # Listening before Telegram is told where: its first update finds the server up.
             await self.bot.set_webhook(
@@ -539,6 +590,7 @@ class Application:
             )
             if scheduler is not None:
                 scheduler.start()
+            max_task = self._start_max(max_stop)
             logger.info(
                 "webhook mode: %s, listening on %s:%d",
                 url,
@@ -551,12 +603,39 @@ class Application:
             self._stopping.set()
             if scheduler is not None and scheduler.running:
                 scheduler.shutdown(wait=False)
+            await self._stop_max(max_task, max_stop)
             await runner.cleanup()  # lets the updates being handled finish
             async with self._ticking:
                 pass
 
+    def _start_max(self, stop: asyncio.Event) -> "asyncio.Task[None] | None":
+        if self.max is None:
+            return None
+        return asyncio.create_task(self.max.serve(self.settings, stop), name="max-updates")
+
+    async def _stop_max(self, task: "asyncio.Task[None] | None", stop: asyncio.Event) -> None:
+        """The webhook stops serving when told; a long poll is cut short (MAX sends the
+        updates of a page whose marker was not committed again)."""
+        if task is None:
+            return
+        stop.set()
+        if self.settings.max_webhook_url is None:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def check_max(self) -> None:
+        """GET /me on MAX: a refused token or no network stops the start, as for Telegram."""
+        if self.max is not None:
+            try:
+                await self.max.client.get_me()
+            except (MaxApiError, MaxNetworkError) as error:
+                raise describe_max_error(self.settings, error) from error
+
     async def close(self) -> None:
         await self.bot.session.close()
+        if self.max is not None:
+            await self.max.http.close()
         await self.engine.dispose()
 
 
@@ -578,6 +657,26 @@ def build_application(
         if settings.hotline_chat_id is not None
         else None
     )
+    max_side = None
+    if settings.max_bot_token is not None:
+        http = aiohttp.ClientSession()
+        client = max_client(settings, http)
+        transport = MaxTransport(client)
+        max_side = MaxSide(
+            http=http,
+            client=client,
+            transport=transport,
+            limiter=RateLimiter.with_limits(requests.limiter.limits),
+            entry=MaxEntry(
+                sessions,
+                transport,
+                clock,
+                i18n,
+                settings.default_locale,
+                page_size=settings.page_size,
+                undo_window=settings.undo_window,
+            ),
+        )
     return Application(
         settings=settings,
         engine=engine,
@@ -586,6 +685,7 @@ def build_application(
         dispatcher=dispatcher,
         clock=clock,
         requests=requests,
+        max=max_side,
         metrics=metrics,
     )
 
@@ -606,6 +706,7 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
             await app.bot.get_me()
         except (TelegramAPIError, OSError, TimeoutError) as error:
             raise describe_telegram_error(settings, error) from error
+        await app.check_max()
         try:
             report = await app.prepare()
         except (SQLAlchemyError, OSError) as error:

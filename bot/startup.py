@@ -119,6 +119,31 @@ def describe_telegram_error(settings: Settings, error: BaseException) -> Startup
     )
 
 
+def describe_max_error(settings: Settings, error: BaseException) -> StartupError:
+    """GET /me on MAX failed: the token is refused, MAX answers an error, or is unreachable."""
+    status = getattr(error, "status", None)
+    if isinstance(status, int):
+        code = getattr(error, "code", "")
+        if status in (401, 403):
+            return StartupError(
+                f"MAX_BOT_TOKEN: MAX refused it ({status} {code}); copy the token again from "
+                "the bot's page on business.max.ru",
+                EXIT_TELEGRAM,
+            )
+        return StartupError(
+            f"MAX: the Bot API answered {status} {code} to GET /me; try again later, or check "
+            "MAX_API_BASE",
+            EXIT_TELEGRAM,
+        )
+    where = settings.max_api_base or "https://platform-api2.max.ru"
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return StartupError(
+        f"network: cannot reach the MAX Bot API at {where} ({reason}); check the connection, "
+        "a proxy, or MAX_API_BASE",
+        EXIT_TELEGRAM,
+    )
+
+
 def check_token_is_not_placeholder(settings: Settings) -> None:
     if PLACEHOLDER_MARK in settings.bot_token.get_secret_value():
         raise StartupError(

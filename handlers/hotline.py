@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.faq.lexicon import Exam
 from bot.hotline.faq import Consultation, Decision, FaqAnswer, HotlineFaq
 from bot.hotline.hours import HotlineHours
+from bot.screens.hotline import answer_text
 from bot.screens.render import one_line, split_message
 from bot.services.hotline import (
     add_message,
@@ -104,15 +105,6 @@ def exam_keyboard(question_id: int) -> InlineKeyboardMarkup:
         callback_data=HotlineExamCb(question=question_id, exam=ExamChoice.GIA11),
     )
     return builder.as_markup()
-
-
-def answer_text(answer: FaqAnswer) -> str:
-    return (
-        f"<b>{escape(answer.question)}</b>\n\n{escape(answer.answer)}\n\n"
-        + _("Source: {source}").format(source=escape(answer.source))
-        + "\n\n"
-        + _("Did this help?")
-    )
 
 
 async def _to_operator(

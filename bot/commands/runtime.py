@@ -21,6 +21,7 @@ from bot.startup import (
     EXIT_TELEGRAM,
     StartupError,
     check_token_is_not_placeholder,
+    describe_max_error,
     describe_telegram_error,
 )
 from bot.transport.max.runtime import max_deep_link
@@ -238,11 +239,9 @@ async def _max_bot_name(settings: Settings) -> str:
     async with aiohttp.ClientSession() as http:
         try:
             return await bot_name(settings, max_client(settings, http))
-        except MaxApiError as error:
-            raise StartupError(
-                f"MAX_BOT_TOKEN: MAX refused it ({error.status} {error.code})", EXIT_TELEGRAM
-            ) from error
-        except (MaxNetworkError, ValueError) as error:
+        except (MaxApiError, MaxNetworkError) as error:
+            raise describe_max_error(settings, error) from error
+        except ValueError as error:
             raise StartupError(f"MAX: {error}", EXIT_TELEGRAM) from error
 
 

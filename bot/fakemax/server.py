@@ -45,7 +45,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -53,7 +53,7 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-__all__ = ["DEFAULT_MAX_TOKEN", "DIALOG_CHAT_BASE", "FakeMaxServer", "MaxCall"]
+__all__ = ["DEFAULT_MAX_TOKEN", "DIALOG_CHAT_BASE", "FakeMaxServer", "MaxCall", "SentMessage"]
 
 JsonDict = dict[str, Any]
 
@@ -108,6 +108,10 @@ class _Message:
     deleted: bool = False
 
 
+SentMessage = _Message
+"""What the bot sent, as tests read it."""
+
+
 @dataclass
 class _Callback:
     callback_id: str
@@ -152,6 +156,7 @@ class FakeMaxServer:
         self._mids = itertools.count(1)
         self._cids = itertools.count(1)
         self._new_update = asyncio.Event()
+        self._call_made = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -278,6 +283,22 @@ class FakeMaxServer:
 
     # --- what the bot did -----------------------------------------------------------------------
 
+    async def wait_for(self, ready: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until ``ready()`` holds, checked after each call the bot makes.
+
+        AssertionError on timeout."""
+        async with self._call_made:
+            try:
+                await asyncio.wait_for(self._call_made.wait_for(ready), timeout)
+            except TimeoutError:
+                seen = [f"{c.path}:{c.status}" for c in self.calls[-10:]]
+                raise AssertionError(f"timed out after {timeout}s; last calls: {seen}") from None
+
+    async def _record(self, call: MaxCall) -> None:
+        self.calls.append(call)
+        async with self._call_made:
+            self._call_made.notify_all()
+
     def sent(self) -> list[_Message]:
         """Messages the bot sent and did not delete, in order."""
         return [m for m in self.messages.values() if not m.deleted]
@@ -368,7 +389,7 @@ class FakeMaxServer:
                 raise fault
             result = await self._dispatch(route, request, body)
         except _ApiError as error:
-            self.calls.append(
+            await self._record(
                 MaxCall(request.method, route, dict(request.query), body, error.status)
             )
             headers = {}
@@ -379,7 +400,7 @@ class FakeMaxServer:
                 status=error.status,
                 headers=headers,
             )
-        self.calls.append(MaxCall(request.method, route, dict(request.query), body, 200))
+        await self._record(MaxCall(request.method, route, dict(request.query), body, 200))
         if self._drops.get(route, 0) > 0:
             # Performed and recorded; the answer is lost on the way back.
             self._drops[route] -= 1

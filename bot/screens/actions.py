@@ -30,3 +30,22 @@ def assignment(action: AssignmentAction, assignment_id: int, page: int = 0) -> s
 
 def my_page(page: int) -> str:
     return f"{MY_PAGE_PREFIX}:{page}"
+
+
+HOTLINE_PREFIX = "h1"
+HOTLINE_EXAM_PREFIX = "hx1"
+
+
+class HotlineAction(StrEnum):
+    HELPFUL = "y"
+    OPERATOR = "n"
+    PICK = "p"
+
+
+def hotline(action: HotlineAction, question_id: int, rank: int = 0) -> str:
+    return f"{HOTLINE_PREFIX}:{action.value}:{question_id}:{rank}"
+
+
+def hotline_exam(question_id: int, exam: str) -> str:
+    """``exam`` is handlers.callbacks.ExamChoice's value: "9" or "11"."""
+    return f"{HOTLINE_EXAM_PREFIX}:{question_id}:{exam}"

@@ -3,7 +3,7 @@
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import Application, build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.fakemax import FakeMaxServer
 from bot.reminders.ratelimit import Limits, RateLimiter
 from bot.services.invitations import create_invitation
 from bot.services.types import Role
@@ -80,6 +81,8 @@ class Harness:
     app: Application
     clock: FrozenClock
     settings: Settings
+    max_server: FakeMaxServer | None = None
+    """With ``with_max``: the fake MAX server the same process serves."""
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -167,18 +170,30 @@ async def running_bot(
     *,
     plan_yaml: str = PLAN_YAML,
     limit_scale: float | None = None,
+    with_max: bool = False,
     **overrides: Any,
 ) -> AsyncIterator[Harness]:
     """With `limit_scale`, the fake server enforces Telegram's limits that many times faster
-    and the bot's limiter is scaled alike; without, neither limits anything noticeably."""
+    and the bot's limiter is scaled alike; without, neither limits anything noticeably.
+    With `with_max`, MAX_BOT_TOKEN is set too and a fake MAX server runs beside."""
     plan = tmp_path / "plan.yaml"
     plan.write_text(plan_yaml, encoding="utf-8")
     units = tmp_path / "units.yaml"
     units.write_text(UNITS_YAML, encoding="utf-8")
     limits = Limits().scaled(limit_scale) if limit_scale else UNHURRIED
-    async with FakeTelegramServer(
-        enforce_limits=limit_scale is not None, limit_scale=limit_scale or 1.0
-    ) as server:
+    async with AsyncExitStack() as stack:
+        server = await stack.enter_async_context(
+            FakeTelegramServer(
+                enforce_limits=limit_scale is not None, limit_scale=limit_scale or 1.0
+            )
+        )
+        max_server = await stack.enter_async_context(FakeMaxServer()) if with_max else None
+        if max_server is not None:
+            overrides = {
+                "max_bot_token": max_server.token,
+                "max_api_base": max_server.base_url,
+                **overrides,
+            }
         server.add_chat(ADMIN.private_chat())
         server.add_chat(DESK_CHAT)
         settings = Settings(
@@ -200,7 +215,7 @@ async def running_bot(
         polling = asyncio.create_task(app.poll(report, handle_signals=False))
         try:
             await server.wait_until_polled()
-            yield Harness(server, app, clock, settings)
+            yield Harness(server, app, clock, settings, max_server)
         finally:
             await app.dispatcher.stop_polling()
             await polling

@@ -14,6 +14,7 @@ from fake_telegram import FakeTelegramServer
 from harness import PLAN_YAML
 
 from bot.config import Settings
+from bot.fakemax import FakeMaxServer
 from bot.startup import hotline_plan_warning, settings_warnings, sqlite_problem
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -88,6 +89,38 @@ async def test_no_network_to_telegram(tmp_path: Path) -> None:
         f"error: network: cannot reach the Bot API at http://127.0.0.1:{port} ("
     ), lines
     assert lines[0].endswith("); check the connection, a proxy, or TELEGRAM_API_BASE")
+
+
+async def test_a_token_max_refuses(tmp_path: Path) -> None:
+    async with FakeTelegramServer(token=TOKEN) as telegram, FakeMaxServer() as max_server:
+        status, lines = await run_bot(
+            tmp_path,
+            TELEGRAM_API_BASE=telegram.base_url,
+            MAX_BOT_TOKEN="not-the-max-token",
+            MAX_API_BASE=max_server.base_url,
+        )
+    assert status == 3
+    assert_one_line(
+        lines,
+        "error: MAX_BOT_TOKEN: MAX refused it (401 verify.token); copy the token again from "
+        "the bot's page on business.max.ru",
+    )
+
+
+async def test_no_network_to_max(tmp_path: Path) -> None:
+    port = closed_port()
+    async with FakeTelegramServer(token=TOKEN) as telegram:
+        status, lines = await run_bot(
+            tmp_path,
+            TELEGRAM_API_BASE=telegram.base_url,
+            MAX_BOT_TOKEN="max-token-0123456789",
+            MAX_API_BASE=f"http://127.0.0.1:{port}",
+        )
+    assert status == 3
+    assert len(lines) == 1 and lines[0].startswith(
+        f"error: network: cannot reach the MAX Bot API at http://127.0.0.1:{port} ("
+    ), lines
+    assert lines[0].endswith("); check the connection, a proxy, or MAX_API_BASE")
 
 
 async def test_a_database_folder_that_does_not_exist(tmp_path: Path) -> None:

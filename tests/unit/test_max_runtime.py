@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot.app import build_application
 from bot.config import load_settings
 from bot.fakemax import FakeMaxServer
 from bot.transport.max.inbound import Event, Start
@@ -86,3 +88,27 @@ async def test_webhook_mode_subscribes_and_serves_with_the_secret() -> None:
         stop.set()
         await asyncio.wait_for(task, 10)
     assert [e.payload for e in events if isinstance(e, Start)] == ["inv-2"]
+
+
+async def test_the_application_serves_max_only_with_its_token_and_closes_its_session(
+    tmp_path: Path,
+) -> None:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    telegram_only = build_application(
+        load_settings(bot_token=TOKEN, database_url=database, _env_file=None)
+    )
+    assert telegram_only.max is None
+    await telegram_only.check_max()  # nothing to check, nothing called
+    await telegram_only.close()
+    both = build_application(
+        load_settings(
+            bot_token=TOKEN,
+            database_url=database,
+            max_bot_token="max-token-0123456789",
+            _env_file=None,
+        )
+    )
+    assert both.max is not None
+    http = both.max.http
+    await both.close()
+    assert http.closed

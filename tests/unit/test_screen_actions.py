@@ -4,7 +4,16 @@ import pytest
 
 from bot.screens import actions
 from bot.screens.actions import DIGEST_PAGE, AssignmentAction
-from handlers.callbacks import CALLBACK_DATA_LIMIT, MAX_ID, AssignmentCb, MyPageCb
+from handlers.callbacks import (
+    CALLBACK_DATA_LIMIT,
+    MAX_ID,
+    AssignmentCb,
+    ExamChoice,
+    HotlineAction,
+    HotlineCb,
+    HotlineExamCb,
+    MyPageCb,
+)
 
 
 @pytest.mark.parametrize("action", list(AssignmentAction))
@@ -23,3 +32,15 @@ def test_assignment_payloads_match_the_callback_data(
 @pytest.mark.parametrize("page", [0, 5, MAX_ID, DIGEST_PAGE])
 def test_my_page_payloads_match_the_callback_data(page: int) -> None:
     assert actions.my_page(page) == MyPageCb(page=page).pack()
+
+
+@pytest.mark.parametrize("action", list(HotlineAction))
+def test_hotline_payloads_match_the_callback_data(action: HotlineAction) -> None:
+    packed = HotlineCb(action=action.value, question=17, rank=2).pack()
+    assert actions.hotline(actions.HotlineAction(action.value), 17, 2) == packed
+
+
+@pytest.mark.parametrize("exam", list(ExamChoice))
+def test_hotline_exam_payloads_match_the_callback_data(exam: ExamChoice) -> None:
+    packed = HotlineExamCb(question=17, exam=exam).pack()
+    assert actions.hotline_exam(17, exam.value) == packed

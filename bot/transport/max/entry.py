@@ -1,30 +1,42 @@
-"""What the bot does with MAX events: invitations and binding links, and the ✅ / ↩️ presses.
+"""What the bot does with MAX events: invitations and binding links, /my with its ✅ / ↩️
+presses, /help, and a question in plain text for the hotline's FAQ.
 
 The checks of who may press what stay in the services (`confirm` and `undo` authorise the
-person against the assignment's unit); this module only turns a MAX event into a service call
-and the service's answer into a MAX reply, in the person's language.
+person against the assignment's unit, `question_text` the asker against the question); this
+module only turns a MAX event into a service call and the service's answer into a MAX reply,
+built by the same screens as Telegram's, in the person's language. Not served on MAX yet:
+comments, documents, extensions, /upcoming, /settings, staff and admin commands, and the
+hotline's operators (the operators' desk is a Telegram group).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from html import escape
 
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.faq.lexicon import Exam
+from bot.hotline.faq import Decision, HotlineFaq
 from bot.i18n import translate as _
 from bot.screens import actions
+from bot.screens.hotline import answer_view, choices_view, exam_view
+from bot.screens.my import my_view
 from bot.screens.render import role_name
 from bot.services.accounts import AccountTaken, ensure_max_user, redeem_binding, resolve_user
 from bot.services.addresses import Account
-from bot.services.assignments import confirm, undo
+from bot.services.assignments import confirm, open_assignments_for_user, undo
 from bot.services.errors import DomainError, InvitationError, InvitationFailure
+from bot.services.hotline import question_text, questions_since, record_question
 from bot.services.invitations import redeem_invitation
-from bot.transport.max.inbound import Command, Event, MaxUser, Press, Start, Text
+from bot.services.members import units_of
+from bot.services.types import UNDO_WINDOW
+from bot.transport.max.inbound import Event, MaxUser, Press, Start, Text
 from bot.transport.max.transport import NAME, MaxTransport
-from bot.transport.port import Address, AddressKind, Message, PressRef
+from bot.transport.port import Address, AddressKind, Message, MessageRef, PressRef, TransportError
 
 __all__ = ["MaxEntry"]
 
@@ -41,12 +53,22 @@ class MaxEntry:
         clock: Clock,
         i18n: I18n,
         default_locale: str,
+        *,
+        page_size: int = 5,
+        undo_window: timedelta = UNDO_WINDOW,
+        questions_per_hour: int = 10,
+        faq: HotlineFaq | None = None,
     ) -> None:
         self._sessions = sessions
         self._transport = transport
         self._clock = clock
         self._i18n = i18n
         self._default_locale = default_locale
+        self._page_size = page_size
+        self._undo_window = undo_window
+        self._questions_per_hour = questions_per_hour
+        self.faq = faq
+        """The hotline's FAQ; set once the application has loaded it."""
 
     async def __call__(self, event: Event) -> None:
         if event.user.in_group:
@@ -57,19 +79,84 @@ class MaxEntry:
                 await self._start(event)
             elif isinstance(event, Press):
                 await self._press(event)
-            elif isinstance(event, Command | Text):
-                logger.info(
-                    "MAX %s from %s: not served on MAX yet",
-                    type(event).__name__,
-                    event.user.user_id,
+            elif isinstance(event, Text):
+                await self._ask(event)
+            elif event.name == "my":
+                await self._my(event.user)
+            elif event.name == "help":
+                await self._reply(event.user, _help())
+            else:
+                logger.info("MAX /%s from %s: not served on MAX", event.name, event.user.user_id)
+                await self._reply(
+                    event.user,
+                    _("This command is not available in MAX yet. /help lists what works here."),
                 )
 
     def _locale(self, user: MaxUser) -> str:
         language = (user.locale or "").split("-", 1)[0].lower()
         return language if language in self._i18n.available_locales else self._default_locale
 
+    def _address(self, user: MaxUser) -> Address:
+        return Address(NAME, AddressKind.USER, user.user_id)
+
     async def _reply(self, user: MaxUser, text: str) -> None:
-        await self._transport.send(Address(NAME, AddressKind.USER, user.user_id), Message(text))
+        await self._transport.send(self._address(user), Message(text))
+
+    async def _my_page(self, user_id: int, page: int, now: datetime) -> Message:
+        async with self._sessions() as session:
+            listing = await open_assignments_for_user(
+                session,
+                user_id,
+                now,
+                offset=max(page, 0) * self._page_size,
+                limit=self._page_size,
+                undo_window=self._undo_window,
+            )
+            if not listing.items and page > 0:
+                page = 0
+                listing = await open_assignments_for_user(
+                    session,
+                    user_id,
+                    now,
+                    limit=self._page_size,
+                    undo_window=self._undo_window,
+                )
+        return my_view(
+            listing,
+            page,
+            now,
+            self._i18n.current_locale,
+            page_size=self._page_size,
+            undo_window=self._undo_window,
+        )
+
+    async def _my(self, user: MaxUser) -> None:
+        async with self._sessions() as session:
+            user_id = await resolve_user(session, "max", str(user.user_id))
+            member = user_id is not None and bool(await units_of(session, user_id))
+        if user_id is None or not member:
+            await self._reply(
+                user,
+                _(
+                    "You do not report for any unit yet. Open the invitation link your "
+                    "coordinator sent you, or ask them for one."
+                ),
+            )
+            return
+        await self._transport.send(
+            self._address(user), await self._my_page(user_id, 0, self._clock.now())
+        )
+
+    async def _show(self, event: Press, message: Message) -> None:
+        """Replace the pressed message (the /my list after a ✅ or ↩️, an answer after a
+        choice); a message MAX no longer lets us edit is left as it is."""
+        if event.message_id is None:
+            return
+        address = self._address(event.user)
+        try:
+            await self._transport.edit(address, MessageRef(address, event.message_id), message)
+        except TransportError as error:
+            logger.info("MAX: could not update message %s: %s", event.message_id, error)
 
     async def _start(self, event: Start) -> None:
         user, now = event.user, self._clock.now()
@@ -127,32 +214,144 @@ class MaxEntry:
         await self._reply(user, text)
 
     async def _press(self, event: Press) -> None:
-        parts = event.data.split(":")
-        reply: str | None = None
-        if len(parts) == 4 and parts[0] == actions.ASSIGNMENT_PREFIX and parts[2].isdigit():
-            action, assignment_id = parts[1], int(parts[2])
-            async with self._sessions() as session:
-                user_id = await resolve_user(session, "max", str(event.user.user_id))
-                if user_id is None:
-                    reply = _("This button is no longer valid.")
-                else:
-                    try:
-                        if action == actions.AssignmentAction.DONE.value:
-                            done = await confirm(
-                                session, assignment_id, user_id, self._clock.now()
-                            )
-                            reply = _("Marked as done.") if done.changed else _("Already done.")
-                        elif action == actions.AssignmentAction.UNDO.value:
-                            undone = await undo(session, assignment_id, user_id, self._clock.now())
-                            reply = (
-                                _("Undone: the assignment is open again.")
-                                if undone.changed
-                                else None
-                            )
-                    except DomainError as error:
-                        logger.info("MAX press %s refused: %s", event.data, error)
-                        reply = _("This button is no longer valid.")
+        # A payload the bot never makes (forged, or from a retired version) is refused alike.
+        invalid = _("This button is no longer valid.")
+        reply: str | None = invalid
+        shown: Message | None = None
+        async with self._sessions() as session:
+            user_id = await resolve_user(session, "max", str(event.user.user_id))
+        if user_id is not None:
+            try:
+                reply, shown = await self._pressed(event.data, user_id)
+            except DomainError as error:
+                logger.info("MAX press %s refused: %s", event.data, error)
+                reply, shown = invalid, None
         await self._transport.answer_press(PressRef(NAME, event.callback_id), reply)
+        if shown is not None:
+            await self._show(event, shown)
+
+    async def _pressed(self, data: str, user_id: int) -> tuple[str | None, Message | None]:
+        """The press's answer and what the pressed message should show now (None: as is)."""
+        invalid = _("This button is no longer valid.")
+        parts = data.split(":")
+        numbers = all(part.lstrip("-").isdigit() for part in parts[2:])
+        now = self._clock.now()
+        if parts[0] == actions.ASSIGNMENT_PREFIX and len(parts) == 4 and numbers:
+            action, assignment_id, page = parts[1], int(parts[2]), int(parts[3])
+            async with self._sessions() as session:
+                reply: str | None
+                if action == actions.AssignmentAction.DONE.value:
+                    done = await confirm(session, assignment_id, user_id, now)
+                    reply = _("Marked as done.") if done.changed else _("Already done.")
+                elif action == actions.AssignmentAction.UNDO.value:
+                    undone = await undo(session, assignment_id, user_id, now, self._undo_window)
+                    reply = _("Undone: the assignment is open again.") if undone.changed else None
+                else:
+                    return invalid, None
+            # A digest (DIGEST_PAGE) stays as sent; the /my list shows the new state.
+            shown = None if page < 0 else await self._my_page(user_id, page, now)
+            return reply, shown
+        if parts[0] == actions.MY_PAGE_PREFIX and len(parts) == 2 and parts[1].isdigit():
+            return None, await self._my_page(user_id, int(parts[1]), now)
+        if parts[0] == actions.HOTLINE_PREFIX and len(parts) == 4 and numbers:
+            return await self._hotline_press(parts[1], int(parts[2]), int(parts[3]), user_id)
+        if parts[0] == actions.HOTLINE_EXAM_PREFIX and len(parts) == 3 and numbers:
+            exam = {"9": Exam.GIA9, "11": Exam.GIA11}.get(parts[2])
+            if exam is None or self.faq is None:
+                return invalid, None
+            async with self._sessions() as session:
+                text = await question_text(session, int(parts[1]), user_id)
+            answer = self.faq.consult(text).for_exam(exam)
+            if answer is None:
+                consultation = self.faq.consult(text, exam)
+                answer = consultation.best if consultation.decision is Decision.ANSWER else None
+            if answer is None:
+                return invalid, None
+            return None, answer_view(int(parts[1]), answer)
+        return invalid, None
+
+    async def _hotline_press(
+        self, action: str, question_id: int, rank: int, user_id: int
+    ) -> tuple[str | None, Message | None]:
+        async with self._sessions() as session:
+            text = await question_text(session, question_id, user_id)
+        if action == actions.HotlineAction.PICK.value and self.faq is not None:
+            candidates = self.faq.consult(text).candidates
+            if rank >= len(candidates):
+                return _("This button is no longer valid."), None
+            return None, answer_view(question_id, candidates[rank])
+        if action == actions.HotlineAction.OPERATOR.value:
+            return None, Message(_operators_not_on_max())
+        if action == actions.HotlineAction.HELPFUL.value:
+            return _("Glad to help!"), None
+        return _("This button is no longer valid."), None
+
+    async def _ask(self, event: Text) -> None:
+        """A question for the hotline: the FAQ's answer, its choices, or where to ask."""
+        user, now = event.user, self._clock.now()
+        async with self._sessions() as session:
+            user_id = await ensure_max_user(
+                session, user.user_id, full_name=user.name, language=user.locale, now=now
+            )
+            await session.commit()
+            if await questions_since(session, user_id, now - timedelta(hours=1)) >= (
+                self._questions_per_hour
+            ):
+                logger.info("hotline flood limit reached by MAX user %s", user.user_id)
+                await self._reply(
+                    user,
+                    _(
+                        "You have asked many questions in the last hour. "
+                        "Please wait a little and try again."
+                    ),
+                )
+                return
+            if self.faq is None:
+                await self._reply(user, _no_answer())
+                return
+            consultation = self.faq.consult(event.text)
+            best = consultation.best
+            question_id = await record_question(
+                session,
+                user_id,
+                event.text,
+                matched_id=best.id if best else None,
+                confidence=consultation.confidence,
+                now=now,
+            )
+        address = self._address(user)
+        if consultation.decision is Decision.ANSWER and best is not None:
+            await self._transport.send(address, answer_view(question_id, best))
+        elif consultation.decision is Decision.ASK_EXAM and consultation.exam_pair is not None:
+            await self._transport.send(address, exam_view(question_id))
+        elif consultation.decision is Decision.CLARIFY and consultation.candidates:
+            await self._transport.send(address, choices_view(question_id, consultation.candidates))
+        else:
+            await self._reply(user, _no_answer())
+
+
+def _help() -> str:
+    return "\n".join(
+        [
+            _("What I can do for you in MAX:"),
+            "",
+            _("/my — your open assignments, nearest deadline first; confirm them with a tap"),
+            _("Reminders come here if you chose MAX for them."),
+            _("Write a question in plain text and the hotline answers from its FAQ."),
+            _("/help — this message"),
+        ]
+    )
+
+
+def _operators_not_on_max() -> str:
+    return _(
+        "The hotline's operators cannot be reached through MAX yet: please ask them through "
+        "the bot in Telegram, or rephrase the question."
+    )
+
+
+def _no_answer() -> str:
+    return _("I found no answer to this in the FAQ.") + " " + _operators_not_on_max()
 
 
 def _refusal(reason: InvitationFailure) -> str:
