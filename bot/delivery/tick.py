@@ -408,7 +408,7 @@ class _Tick:
 
     async def wait_for_messenger(self, ids: list[int], error: RetryAfter) -> None:
         """429: everything waits `retry_after`; the tick ends, a later one sends."""
-        self.limiter.pause(error.seconds)
+        await self.limiter.hold(error.seconds)
         until = self.moment() + timedelta(seconds=error.seconds)
         async with self.sessions() as session:
             deferred = await defer(session, ids, until, error.detail)
@@ -458,7 +458,7 @@ class _Tick:
             with self.limiter.counted():
                 sent = await self.outbound.send(_address(self.outbound, notice.chat_id), message)
         except RetryAfter as error:
-            self.limiter.pause(error.seconds)
+            await self.limiter.hold(error.seconds)
             until = self.moment() + timedelta(seconds=error.seconds)
             await self.finish(
                 notice, DeliveryStatus.PENDING, error.detail, retry_at=until, counts=False
