@@ -547,12 +547,10 @@ class Application:
         await self.engine.dispose()
 
 
-def shared_budget(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> SharedBudget | None:
+def shared_budget(engine: AsyncEngine) -> SharedBudget | None:
     """On PostgreSQL, where several processes may send for one token, they share one budget;
     SQLite has one process (and a reservation per message would only add a write to it)."""
-    return SharedBudget(sessions) if engine.dialect.name == "postgresql" else None
+    return SharedBudget(engine) if engine.dialect.name == "postgresql" else None
 
 
 def build_application(
@@ -561,7 +559,7 @@ def build_application(
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    requests = LimitedRequests(limiter or RateLimiter(shared=shared_budget(engine, sessions)))
+    requests = LimitedRequests(limiter or RateLimiter(shared=shared_budget(engine)))
     i18n = create_i18n(settings.default_locale)
     bot = build_bot(settings, requests)
     metrics = Metrics()

@@ -4,11 +4,11 @@ limiter drawing on it. Clocks are the tests': nothing sleeps."""
 
 import itertools
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.reminders.ratelimit import DEFAULT_PEAK, Limits, RateLimiter
-from bot.scale.budget import BudgetState, SharedBudget, reserve_moment
-from storage.engine import session_factory
+from bot.reminders.ratelimit import DEFAULT_PEAK, DEFAULT_RATE, Limits, RateLimiter
+from bot.scale.budget import DEFAULT_LIMITS, BudgetState, SharedBudget, reserve_moment
 
 START = 1_764_950_400.0
 TELEGRAM_PER_SECOND = 30
@@ -29,27 +29,30 @@ def most_in_any_second(moments: list[float]) -> int:
     return max(sum(1 for t in moments if start <= t < start + width) for start in moments)
 
 
-def burst(count: int, now: float, state: BudgetState) -> tuple[list[float], BudgetState]:
+def burst(
+    count: int, now: float, state: BudgetState, limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[float], BudgetState]:
     moments = []
     for _ in range(count):
-        at, state = reserve_moment(state, now, Limits())
+        at, state = reserve_moment(state, now, limits)
         moments.append(at)
     return moments, state
 
 
-def test_a_burst_is_spread_at_the_peak_and_never_thirty_in_a_second() -> None:
+def test_a_burst_leaves_one_message_every_28th_of_a_second() -> None:
     moments, _state = burst(200, START, BudgetState(START, START))
     assert moments[0] == START
     gaps = [b - a for a, b in itertools.pairwise(moments)]
-    assert min(gaps) >= 1 / DEFAULT_PEAK - 1e-6  # epoch seconds in a float: microseconds
-    assert most_in_any_second(moments) < TELEGRAM_PER_SECOND
-    # 200 messages at 28 per second on average: the last one about 7 s later.
-    assert 6.8 < moments[-1] - START < 7.2
+    assert min(gaps) >= 1 / DEFAULT_RATE - 1e-6  # epoch seconds in a float: microseconds
+    assert most_in_any_second(moments) <= DEFAULT_RATE
+    assert moments[-1] - START == pytest.approx(199 / DEFAULT_RATE, abs=1e-4)
 
 
-def test_a_pause_is_caught_up_without_exceeding_the_peak() -> None:
-    moments, state = burst(28, START, BudgetState(START, START))
-    later, _state = burst(60, START + 10.0, state)  # ten idle seconds, then a burst
+def test_with_a_higher_peak_a_pause_is_caught_up_but_never_thirty_in_a_second() -> None:
+    limits = Limits()  # the in-process limiter's: 28 sustained, catching up at 29
+    moments, state = burst(28, START, BudgetState(START, START), limits)
+    later, _state = burst(60, START + 10.0, state, limits)  # ten idle seconds, then a burst
+    assert later[28] - later[0] == pytest.approx(28 / DEFAULT_PEAK, abs=1e-4)
     assert later[0] == START + 10.0
     assert most_in_any_second(moments + later) < TELEGRAM_PER_SECOND
 
@@ -66,8 +69,8 @@ def test_a_hold_delays_every_reservation_until_it_ends() -> None:
 async def test_two_processes_draw_on_one_budget(engine: AsyncEngine) -> None:
     clock = WallClock()
     # Two budgets over one database stand for two sender processes.
-    first = SharedBudget(session_factory(engine), clock=clock)
-    second = SharedBudget(session_factory(engine), clock=clock)
+    first = SharedBudget(engine, clock=clock)
+    second = SharedBudget(engine, clock=clock)
     waits = []
     for _ in range(30):
         waits.append(await first.reserve())
@@ -80,8 +83,8 @@ async def test_two_processes_draw_on_one_budget(engine: AsyncEngine) -> None:
 
 async def test_a_retry_after_told_to_one_process_holds_the_other(engine: AsyncEngine) -> None:
     clock = WallClock()
-    first = SharedBudget(session_factory(engine), clock=clock)
-    second = SharedBudget(session_factory(engine), clock=clock)
+    first = SharedBudget(engine, clock=clock)
+    second = SharedBudget(engine, clock=clock)
     assert await first.reserve() == 0.0
     await first.hold(3.0)
     clock.now += 1.0
@@ -142,3 +145,11 @@ async def test_only_a_hold_of_the_whole_bot_is_shared() -> None:
     await limiter.hold(3.0)
     assert shared.holds == [3.0]
     assert limiter.paused_for() == 3.0
+
+
+async def test_the_database_reserves_the_moments_the_arithmetic_gives(engine: AsyncEngine) -> None:
+    clock = WallClock()
+    budget = SharedBudget(engine, clock=clock)
+    expected, _state = burst(40, START, BudgetState(START, START))
+    waits = [await budget.reserve() for _ in range(40)]
+    assert [round(START + wait, 5) for wait in waits] == [round(at, 5) for at in expected]
