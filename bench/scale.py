@@ -148,7 +148,7 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
     from bot.fakeapi.server import RecordedCall  # noqa: PLC0415
     from storage.engine import create_engine, session_factory  # noqa: PLC0415
     from storage.migrate import upgrade  # noqa: PLC0415
-    from storage.models_reminders import OutboxRow  # noqa: PLC0415
+    from storage.models_reminders import DeliveryStatus, OutboxRow  # noqa: PLC0415
 
     database = f"scale_{processes}_{int(time.time())}"
     admin = create_engine(pg_admin_url)
@@ -206,7 +206,9 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
                         await session.scalars(
                             select(OutboxRow.chat_id).where(
                                 OutboxRow.claimed_by.like(f"%:{victim.process.pid}:%"),
-                                OutboxRow.status.in_(("claimed", "sending")),
+                                OutboxRow.status.in_(
+                                    (DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)
+                                ),
                             )
                         )
                     )
@@ -233,10 +235,12 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
     outcome.peaks_mib = [child.peak_kib / 1024 for child in children]
     killed = next((c.killed_at for c in children if c.killed_at is not None), None)
     if killed is not None:
-        late = [at - killed for at, chat in accepted if chat in held and at > killed]
+        late = sorted(at - killed for at, chat in accepted if chat in held and at > killed)
         outcome.takeover = (
             f"killed a sender holding {len(held)} rows; {len(late)} of them delivered by the "
-            f"others, the last {max(late, default=float('nan')):.1f} s after the kill"
+            f"others: the first {late[0] if late else float('nan'):.1f} s, the last "
+            f"{late[-1] if late else float('nan'):.1f} s after the kill "
+            f"(target: taken over within {TAKEOVER_TARGET:.0f} s)"
         )
     return outcome
 
