@@ -409,7 +409,7 @@ async def test_a_dead_workers_claims_return_and_its_sends_become_uncertain(
         assert colleague_row is not None
         await mark_sending(session, [colleague_row], "dead-worker", BEFORE_3)
 
-    early = await world.tick(BEFORE_3 + timedelta(seconds=10))  # the lease still runs
+    early = await world.tick(BEFORE_3 + timedelta(seconds=5))  # the lease still runs
     late = await world.tick(BEFORE_3 + timedelta(minutes=3))
     later = await world.tick(BEFORE_3 + timedelta(hours=1))
 
@@ -428,9 +428,9 @@ async def test_a_live_workers_renewed_claims_stay_its_own(world: World) -> None:
         await claim_deliveries(session, BEFORE_3, "live-worker", 100)
         assert await renew_claims(session, "live-worker", BEFORE_3 + timedelta(seconds=10)) == 1
 
-    # 20 s after the claim but 10 s after the renewal: the lease (15 s) still runs.
-    during = await world.tick(BEFORE_3 + timedelta(seconds=20))
-    after = await world.tick(BEFORE_3 + timedelta(seconds=26))
+    # 15 s after the claim but 5 s after the renewal: the lease (10 s) still runs.
+    during = await world.tick(BEFORE_3 + timedelta(seconds=15))
+    after = await world.tick(BEFORE_3 + timedelta(seconds=21))
 
     assert (during.requeued, during.messages) == (0, 0)
     assert (after.requeued, after.messages) == (1, 1)
