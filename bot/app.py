@@ -41,6 +41,7 @@ from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, StoredLocaleMiddleware, UserMiddleware
 from bot.plan.loader import load_plan
 from bot.reminders.ratelimit import RateLimiter
+from bot.scale.budget import SharedBudget
 from bot.scale.fsm import DatabaseEventIsolation, DatabaseStorage
 from bot.scale.leases import take_lease
 from bot.scale.ledger import UpdateLedgerMiddleware, forget_old_updates
@@ -639,13 +640,19 @@ class Application:
         await self.engine.dispose()
 
 
+def shared_budget(engine: AsyncEngine) -> SharedBudget | None:
+    """On PostgreSQL, where several processes may send for one token, they share one budget;
+    SQLite has one process (and a reservation per message would only add a write to it)."""
+    return SharedBudget(engine) if engine.dialect.name == "postgresql" else None
+
+
 def build_application(
     settings: Settings, clock: Clock | None = None, limiter: RateLimiter | None = None
 ) -> Application:
     clock = clock or SystemClock()
-    requests = LimitedRequests(limiter or RateLimiter())
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
+    requests = LimitedRequests(limiter or RateLimiter(shared=shared_budget(engine)))
     i18n = create_i18n(settings.default_locale)
     bot = build_bot(settings, requests)
     metrics = Metrics()

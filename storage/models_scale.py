@@ -4,7 +4,7 @@ ledger of handled updates, and the leases of jobs that must run once across inst
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, String
+from sqlalchemy import JSON, BigInteger, Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, UTCDateTime
@@ -48,3 +48,19 @@ class JobLeaseRow(Base):
     name: Mapped[str] = mapped_column(String(JOB_NAME_LENGTH), primary_key=True)
     holder: Mapped[str] = mapped_column(String(HOLDER_LENGTH))
     until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SendBudgetRow(Base):
+    """The bot token's sending budget, shared by every process that sends (Telegram counts ~30
+    messages per second per token, not per process): when the next message may go.
+
+    Moments are seconds since the epoch (a float) by the reserving process's clock; a
+    `retry_after` seen by one process is `held_until` for all.
+    """
+
+    __tablename__ = "send_budget"
+
+    name: Mapped[str] = mapped_column(String(JOB_NAME_LENGTH), primary_key=True)
+    sustained_at: Mapped[float] = mapped_column(Float)
+    peak_at: Mapped[float] = mapped_column(Float)
+    held_until: Mapped[float] = mapped_column(Float)

@@ -168,7 +168,7 @@ class LimitedRequests(BaseRequestMiddleware):
             except TelegramRetryAfter as error:
                 self.received_429 += 1
                 # A 429 on a chat holds that chat; one on a call to no chat holds the bot.
-                self.limiter.pause(error.retry_after, chat_id)
+                await self.limiter.hold(error.retry_after, chat_id)
                 if counted or attempt == MAX_RETRIES:
                     raise
                 self.retried += 1

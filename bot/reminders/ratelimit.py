@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Protocol
 
 DEFAULT_RATE = 28.0
 """Messages per second overall, sustained: under Telegram's 30, with a margin."""
@@ -58,6 +59,19 @@ class _Schedule:
         self.arrival = max(self.arrival, at) + self.interval
 
 
+class SharedSchedule(Protocol):
+    """The overall schedule kept where every process of the bot token sees it (see
+    `bot.scale.budget.SharedBudget`): Telegram's 30 per second belong to the token."""
+
+    async def reserve(self, hold_for: float = 0.0) -> float:
+        """Count one message; the seconds to wait before it may go."""
+        ...
+
+    async def hold(self, seconds: float) -> None:
+        """Nothing goes from any process for `seconds`."""
+        ...
+
+
 def chat_interval(chat_id: int, limits: Limits = Limits()) -> float:
     """Group and channel ids are negative; users' private chats have their positive id."""
     return limits.group_interval if chat_id < 0 else limits.private_interval
@@ -72,6 +86,9 @@ class RateLimiter:
     lost; the peak one (one message deep) keeps the catching up under Telegram's limit. Each
     caller reserves its moment and sleeps alone: a chat that must wait a second does not hold
     up the others. `monotonic` and `sleep` are injectable, so tests move a fake clock.
+
+    With `shared`, the overall schedule is the one every process of the token shares (a
+    database row): this instance keeps only the per-chat intervals and its own 429 holds.
     """
 
     def __init__(
@@ -83,6 +100,7 @@ class RateLimiter:
         group_interval: float = GROUP_INTERVAL,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedSchedule | None = None,
     ) -> None:
         if not 0 < rate <= peak:
             raise ValueError("the rate must be positive and not above the peak")
@@ -94,6 +112,7 @@ class RateLimiter:
         self._peak = _Schedule(peak, 1.0, now)
         self._monotonic = monotonic
         self._sleep = sleep
+        self._shared = shared
         self._paused_until = 0.0
         self._chat_paused: dict[int, float] = {}
         self._chat_free_at: dict[int, float] = {}
@@ -108,6 +127,7 @@ class RateLimiter:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedSchedule | None = None,
     ) -> "RateLimiter":
         return cls(
             limits.rate,
@@ -116,6 +136,7 @@ class RateLimiter:
             group_interval=limits.group_interval,
             monotonic=monotonic,
             sleep=sleep,
+            shared=shared,
         )
 
     def monotonic(self) -> float:
@@ -129,6 +150,12 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, until)
         else:
             self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
+
+    async def hold(self, seconds: float, chat_id: int | None = None) -> None:
+        """`pause`, and a hold of the whole bot is shared with every other process."""
+        self.pause(seconds, chat_id)
+        if chat_id is None and self._shared is not None:
+            await self._shared.hold(seconds)
 
     def paused_for(self, chat_id: int | None = None) -> float:
         """Seconds until a message to `chat_id` (or to any chat) may go, by a 429."""
@@ -168,9 +195,7 @@ class RateLimiter:
                 continue
             # The overall moment is reserved only once the chat is free, so it is always
             # close: a chat that waits does not hold a place in everybody's queue.
-            at = max(self._sustained.earliest(now), self._peak.earliest(now))
-            self._sustained.take(at)
-            self._peak.take(at)
+            at = await self._reserve(now)
             # Float rounding can leave a wait too small to move the clock: that is no wait.
             if at - now > _EPSILON:
                 await self._sleep(at - now)
@@ -180,6 +205,14 @@ class RateLimiter:
                 self._chat_free_at[chat_id] = at + self.chat_interval(chat_id)
             self._prune(now)
             return
+
+    async def _reserve(self, now: float) -> float:
+        if self._shared is not None:
+            return now + await self._shared.reserve()
+        at = max(self._sustained.earliest(now), self._peak.earliest(now))
+        self._sustained.take(at)
+        self._peak.take(at)
+        return at
 
     def _prune(self, now: float) -> None:
         if len(self._chat_free_at) + len(self._chat_paused) <= self._prune_at:

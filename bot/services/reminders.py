@@ -701,6 +701,21 @@ async def recover_stale(session: AsyncSession, now: datetime, lease: timedelta) 
     return requeued, uncertain
 
 
+async def renew_claims(session: AsyncSession, worker_id: str, now: datetime) -> int:
+    """This worker is alive: its claimed and sending rows are not for `recover_stale`."""
+    renewed = await _update(
+        session,
+        update(OutboxRow)
+        .where(
+            OutboxRow.claimed_by == worker_id,
+            OutboxRow.status.in_((DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)),
+        )
+        .values(claimed_at=now),
+    )
+    await session.commit()
+    return renewed
+
+
 async def claim_deliveries(
     session: AsyncSession, now: datetime, worker_id: str, limit: int, transport: str = "telegram"
 ) -> int:

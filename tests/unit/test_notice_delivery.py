@@ -187,7 +187,7 @@ async def test_a_notice_left_sending_by_a_dead_worker_becomes_uncertain(sender: 
         row.status, row.next_attempt_at = "sending", AT  # type: ignore[assignment]
         await session.commit()
 
-    during = await sender.tick(AT + timedelta(minutes=1))
+    during = await sender.tick(AT + timedelta(seconds=5))
     after = await sender.tick(AT + timedelta(minutes=5))
 
     assert (during.notices_interrupted, after.notices_interrupted) == (0, 1)

@@ -308,8 +308,10 @@ class RecordingTime(FakeTime):
         self.now += seconds
 
 
-def recording(clock: RecordingTime, **kwargs: float) -> RateLimiter:
-    return RateLimiter(monotonic=clock.monotonic, sleep=clock.sleep, **kwargs)
+def recording(
+    clock: RecordingTime, rate: float = DEFAULT_RATE, peak: float = DEFAULT_PEAK
+) -> RateLimiter:
+    return RateLimiter(rate, peak, monotonic=clock.monotonic, sleep=clock.sleep)
 
 
 def test_settings_errors_say_what_is_wrong() -> None:

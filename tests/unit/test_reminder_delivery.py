@@ -45,6 +45,7 @@ from bot.services.reminders import (
     claim_deliveries,
     mark_sending,
     plan_release,
+    renew_claims,
     schedule_reminders,
     set_external_date,
     stop_user,
@@ -408,7 +409,7 @@ async def test_a_dead_workers_claims_return_and_its_sends_become_uncertain(
         assert colleague_row is not None
         await mark_sending(session, [colleague_row], "dead-worker", BEFORE_3)
 
-    early = await world.tick(BEFORE_3 + timedelta(minutes=1))  # the lease still runs
+    early = await world.tick(BEFORE_3 + timedelta(seconds=5))  # the lease still runs
     late = await world.tick(BEFORE_3 + timedelta(minutes=3))
     later = await world.tick(BEFORE_3 + timedelta(hours=1))
 
@@ -418,6 +419,21 @@ async def test_a_dead_workers_claims_return_and_its_sends_become_uncertain(
     assert [m.chat_id for m in world.bot.messages] == [MEMBER]
     statuses = {row.user_id: row.status for row in await world.outbox()}
     assert statuses == {MEMBER: "sent", COLLEAGUE: "uncertain"}
+
+
+async def test_a_live_workers_renewed_claims_stay_its_own(world: World) -> None:
+    await world.join(POLOSINA, MEMBER)
+    async with world.sessions() as session:
+        await apply_release(session, await plan_release(session, BEFORE_3, 100), BEFORE_3)
+        await claim_deliveries(session, BEFORE_3, "live-worker", 100)
+        assert await renew_claims(session, "live-worker", BEFORE_3 + timedelta(seconds=10)) == 1
+
+    # 15 s after the claim but 5 s after the renewal: the lease (10 s) still runs.
+    during = await world.tick(BEFORE_3 + timedelta(seconds=15))
+    after = await world.tick(BEFORE_3 + timedelta(seconds=21))
+
+    assert (during.requeued, during.messages) == (0, 0)
+    assert (after.requeued, after.messages) == (1, 1)
 
 
 async def test_a_worker_whose_lease_ran_out_does_not_send_what_another_took(

@@ -39,6 +39,7 @@ TABLES = {
     "fsm_states",
     "handled_updates",
     "job_leases",
+    "send_budget",
     "accounts",
 }
 

@@ -1,0 +1,158 @@
+"""One sending budget for every process that speaks for the bot token.
+
+Telegram counts ~30 messages per second per bot token, whichever process sends them: two
+senders that each keep 28 per second to themselves send 56 and get 429s (issue 14). Here the
+schedule of `bot.reminders.ratelimit.RateLimiter` (a sustained and a peak GCRA, kept as
+theoretical arrival times) lives in one database row instead: each message reserves its moment
+in a short transaction, then the process sleeps until it without holding the row. A
+`retry_after` one process is told holds them all.
+
+Moments are seconds since the epoch by each process's clock: processes on one host agree; on
+several hosts NTP keeps them within milliseconds, far inside Telegram's one-second window.
+"""
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import ColumnElement, func, insert, literal, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.dml import ReturningUpdate
+
+from bot.reminders.ratelimit import DEFAULT_RATE, Limits
+from storage.models_scale import SendBudgetRow
+
+DEFAULT_BUDGET = "telegram"
+DEFAULT_LIMITS = Limits(rate=DEFAULT_RATE, peak=DEFAULT_RATE)
+"""28 per second and never faster, even catching up: between its reservation and its request a
+process marks the rows `sending`, and under load that takes a variable few milliseconds, so
+messages reserved 1/29 s apart (the in-process limiter's peak) reached the fake Bot API 30 in
+a second with two senders (bench/scale.py). At 1/28 s apart 36 ms of such jitter is absorbed."""
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetState:
+    sustained_at: float
+    """The sustained schedule's theoretical arrival time."""
+    peak_at: float
+    """The peak schedule's: one message deep, so catching up never bursts."""
+    held_until: float = 0.0
+    """A 429's end: nothing goes before it."""
+
+
+def reserve_moment(
+    state: BudgetState, now: float, limits: Limits, hold_until: float = 0.0
+) -> tuple[float, BudgetState]:
+    """The moment the next message may go, and the state after it is counted.
+
+    The same arithmetic as `RateLimiter`'s two schedules: the sustained one tolerates a
+    second's worth of messages (a pause is caught up afterwards), the peak one none.
+    """
+    sustained_interval = 1.0 / limits.rate
+    tolerance = (max(limits.rate, 1.0) - 1.0) * sustained_interval
+    held = max(state.held_until, hold_until)
+    at = max(now, held, state.sustained_at - tolerance, state.peak_at)
+    return at, BudgetState(
+        sustained_at=max(state.sustained_at, at) + sustained_interval,
+        peak_at=max(state.peak_at, at) + 1.0 / limits.peak,
+        held_until=held,
+    )
+
+
+class SharedBudget:
+    """`RateLimiter`'s overall schedule in the database (see the module's docstring).
+
+    `clock` (seconds since the epoch) is injectable, so tests move it by hand.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        limits: Limits = DEFAULT_LIMITS,
+        *,
+        name: str = DEFAULT_BUDGET,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        # Autocommit: each reservation is one statement, so the row is locked only while the
+        # database applies it, not for a round trip to the process and back.
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.limits = limits
+        self.name = name
+        self.clock = clock
+        # One reservation at a time from this process: they queue here, not on the row lock.
+        self._lock = asyncio.Lock()
+
+    async def reserve(self, hold_for: float = 0.0) -> float:
+        """Count one message and return the seconds to wait before sending it; `hold_for`
+        (a `retry_after` this process was told) holds every process for that long."""
+        return await self._update(hold_for, count=True)
+
+    async def hold(self, seconds: float) -> None:
+        """Telegram answered 429 with `retry_after`: no process sends for `seconds`."""
+        await self._update(seconds, count=False)
+
+    async def _update(self, hold_for: float, *, count: bool) -> float:
+        async with self._lock, self.engine.connect() as db:
+            while True:
+                now = self.clock()
+                hold_until = now + hold_for if hold_for > 0 else 0.0
+                statement = _reservation(db.dialect.name, self.name, now, hold_until, self.limits)
+                if not count:
+                    statement = _hold(self.name, hold_until, db.dialect.name)
+                at = (await db.execute(statement)).scalar()
+                if at is not None:
+                    return max(0.0, at - now) if count else 0.0
+                first = BudgetState(now, now, hold_until)
+                if count:
+                    at, first = reserve_moment(first, now, self.limits)
+                try:
+                    await db.execute(insert(SendBudgetRow).values(name=self.name, **asdict(first)))
+                except IntegrityError:
+                    continue  # another process created the row first: reserve on it
+                return max(0.0, (at or now) - now)
+
+
+def _greatest(dialect: str, *values: ColumnElement[float]) -> ColumnElement[float]:
+    """GREATEST on PostgreSQL; SQLite's max() with several arguments is the same function."""
+    if dialect == "sqlite":
+        return func.max(*values)
+    return func.greatest(*values)
+
+
+def _reservation(
+    dialect: str, name: str, now: float, hold_until: float, limits: Limits
+) -> ReturningUpdate[tuple[float]]:
+    """`reserve_moment` as one UPDATE … RETURNING: SET reads the row as it was, so `at` is
+    computed from the old values in each column; the reserved moment comes back."""
+    row = SendBudgetRow.__table__.c
+    sustained_interval = 1.0 / limits.rate
+    tolerance = (max(limits.rate, 1.0) - 1.0) * sustained_interval
+    at = _greatest(
+        dialect,
+        literal(max(now, hold_until)),
+        row.held_until,
+        row.sustained_at - tolerance,
+        row.peak_at,
+    )
+    return (
+        update(SendBudgetRow)
+        .where(SendBudgetRow.name == name)
+        .values(
+            sustained_at=_greatest(dialect, row.sustained_at, at) + sustained_interval,
+            peak_at=at + 1.0 / limits.peak,
+            held_until=_greatest(dialect, row.held_until, literal(hold_until)),
+        )
+        .returning(SendBudgetRow.peak_at - 1.0 / limits.peak)
+    )
+
+
+def _hold(name: str, hold_until: float, dialect: str) -> ReturningUpdate[tuple[float]]:
+    row = SendBudgetRow.__table__.c
+    return (
+        update(SendBudgetRow)
+        .where(SendBudgetRow.name == name)
+        .values(held_until=_greatest(dialect, row.held_until, literal(hold_until)))
+        .returning(SendBudgetRow.held_until)
+    )
