@@ -268,17 +268,21 @@ def run_preview(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
 def _reminder_note(reminder: PlannedReminder) -> str:
     due = f"due {reminder.deadline}"
     match reminder.kind:
         case ReminderKind.OPENS:
             return f"opens, {due}"
         case ReminderKind.BEFORE:
-            return f"{reminder.days_left} days left, {due}"
+            return f"{_days(reminder.days_left)} left, {due}"
         case ReminderKind.DUE:
             return "due today" if reminder.days_left == 0 else f"{due} (a day off)"
         case ReminderKind.OVERDUE:
-            return f"overdue by {-reminder.days_left} days (nudge {reminder.sequence}), {due}"
+            return f"overdue by {_days(-reminder.days_left)} (nudge {reminder.sequence}), {due}"
         case _:
             return f"monthly status check, runs until {reminder.deadline}"
 

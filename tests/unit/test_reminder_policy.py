@@ -500,6 +500,17 @@ def test_preview_prints_each_local_day_by_party_with_the_kind() -> None:
     assert "09:00 overdue      4.5 overdue by 6 days (nudge 1), due 2024-04-30" in text
 
 
+def test_preview_says_one_day_not_one_days() -> None:
+    out = io.StringIO()
+    args = argparse.Namespace(path=ALTAI_PLAN, first=date(2024, 2, 21), last=date(2024, 2, 21))
+
+    assert run_preview(args, out) == 0
+
+    text = out.getvalue()
+    assert "5.1.3 1 day left, due 2024-02-22" in text
+    assert " 1 days left" not in text
+
+
 # ---------------------------------------------------------------------- settings
 
 
