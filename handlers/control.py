@@ -157,7 +157,7 @@ def window_dates(start: date | None, end: date, locale: str) -> str:
 
 
 def overdue_line(number: int, item: OverdueMeasure, locale: str, budget: int, plan: bool) -> str:
-    where = f" <i>{escape(item.plan_id)}</i>" if plan else ""
+    where = f" <i>{escape(item.plan_name)}</i>" if plan else ""
     deadline = _("until {end}").format(end=format_day(item.window_end, locale))
     return (
         f"{number}. <b>{escape(item.code)}</b> {measure_heading(item.title, item.measure_title)}"
@@ -238,7 +238,7 @@ def progress_text(plans: Sequence[PlanProgress]) -> str:
     for plan in plans:
         lines += [
             "",
-            f"📊 <b>{escape(plan.plan_id)}</b> — {escape(one_line(plan.title, 100))}",
+            f"📊 <b>{escape(plan.name)}</b> — {escape(one_line(plan.title, 100))}",
             counts_line(plan.counts),
         ]
         for section in plan.sections:
@@ -317,7 +317,7 @@ def _window_lines(window: CardWindow, card: MeasureCard, locale: str) -> list[st
 
 
 def card_text(card: MeasureCard, locale: str) -> str:
-    lines = [f"<b>{escape(card.code)}</b> · {escape(card.plan_id)}"]
+    lines = [f"<b>{escape(card.code)}</b> · {escape(card.plan_name)}"]
     if card.measure_title:
         lines.append(f"<i>{escape(clip(card.measure_title, 700))}</i>")
     lines.append(escape(clip(card.title, 1200)))
@@ -394,7 +394,7 @@ def coverage_text(report: Coverage) -> str:
         return _("No plans are loaded.")
     lines = [_("👤 subscribers · 🚫 blocked the bot · ⚠️ failed reminders")]
     for plan in report.plans:
-        lines += ["", f"👥 <b>{escape(plan.plan_id)}</b>"]
+        lines += ["", f"👥 <b>{escape(plan.name)}</b>"]
         gaps = plan.gaps
         if gaps:
             lines.append(

@@ -38,13 +38,21 @@ def working_days(n: int) -> str:
     return ngettext("{n} working day", "{n} working days", n).format(n=n)
 
 
-def within_limit(head: Sequence[str], body: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
-    """`head`, then as many `body` lines as fit in one message, then «and N more»."""
+def within_limit(
+    head: Sequence[str],
+    body: Sequence[str],
+    limit: int = MESSAGE_LIMIT,
+    *,
+    rest: str | None = None,
+) -> str:
+    """`head`, then as many `body` lines as fit in one message, then «and N more» and, when
+    given, `rest`: where the reader sees the lines that did not fit."""
     text = "\n".join(head)
-    reserve = 40
+    tail = f" — {rest}" if rest else ""
+    reserve = 40 + len(tail)
     for shown, line in enumerate(body):
         if len(text) + 1 + len(line) > limit - reserve:
-            return f"{text}\n{and_more(len(body) - shown)}"
+            return f"{text}\n{and_more(len(body) - shown)}{tail}"
         text = f"{text}\n{line}"
     return text
 
@@ -65,9 +73,7 @@ def _escalated_lines(measure: EscalatedMeasure, locale: str) -> list[str]:
 
 def escalation_text(escalation: PlanEscalation, locale: str) -> str:
     head = [
-        _("🚨 <b>Escalation</b> · {plan} — {title}").format(
-            plan=escape(escalation.plan_id), title=escape(one_line(escalation.title, 100))
-        ),
+        _("🚨 <b>Escalation</b> · {plan}").format(plan=escape(escalation.name)),
         _("Not confirmed {days} after the deadline:").format(
             days=working_days(escalation.working_days)
         ),
@@ -84,7 +90,9 @@ def escalation_text(escalation: PlanEscalation, locale: str) -> str:
             head.append(_("⚠️ The plan names no coordinator: you get this instead."))
     head.append("")
     body = [line for m in escalation.measures for line in _escalated_lines(m, locale)]
-    return within_limit(head, body)
+    # The escalation is one message; /overdue pages through the whole plan.
+    rest = _("all of them: /overdue {plan}").format(plan=escape(escalation.plan_id))
+    return within_limit(head, body, rest=rest)
 
 
 def _digest_counts(digest: PlanDigest) -> list[str]:
@@ -103,10 +111,8 @@ def _digest_counts(digest: PlanDigest) -> list[str]:
 def digest_text(digest: PlanDigest, locale: str) -> str:
     plan = digest.progress
     head = [
-        _("📅 <b>Week {week}</b> · {plan} — {title}").format(
-            week=format_week(digest.week, locale),
-            plan=escape(digest.plan_id),
-            title=escape(one_line(digest.title, 100)),
+        _("📅 <b>Week {week}</b> · {plan}").format(
+            week=format_week(digest.week, locale), plan=escape(digest.progress.name)
         ),
         one_stop(_("As of {day}.").format(day=format_day(digest.today, locale))),
         "",

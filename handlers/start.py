@@ -64,7 +64,7 @@ async def start_with_invitation(
             "I will remind you before deadlines. /my shows your assignments, /help tells more."
         ).format(
             unit=escape(redemption.membership.unit_name),
-            plan=escape(redemption.membership.plan_id),
+            plan=escape(redemption.membership.plan_label),
         )
     else:
         text = _("Welcome! You are now registered as {role}. /help tells what you can do.").format(

@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
 
 from bot.domain.enums import AssignmentStatus, EventKind, Role, UnitKind
 from bot.plan.parties import PartyKind
+from bot.plan.schema import PLAN_NAME_LENGTH
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -91,6 +92,8 @@ class PlanRow(Base):
     __tablename__ = "plans"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(PLAN_NAME_LENGTH))
+    """The short name messages show (`bot.plan.model.plan_label`); None: the id."""
     title: Mapped[str] = mapped_column(Text)
     authority: Mapped[str] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64))

@@ -153,6 +153,7 @@ class _Builder:
         events = self._events()
         return Plan(
             id=self.doc.id,
+            name=self.doc.name,
             file=self.file,
             title=self.doc.title,
             authority=self.doc.authority,

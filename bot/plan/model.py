@@ -96,6 +96,11 @@ class Coordinator:
     note: str | None
 
 
+def plan_label(plan_id: str, name: str | None) -> str:
+    """What messages call a plan: the short name from its YAML, else its id."""
+    return name or plan_id
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     id: str
@@ -119,6 +124,8 @@ class Plan:
     exam_periods: tuple[Window, ...] = ()
     # the `hotline:` facts (phone, hours, addresses) as text, for the FAQ's placeholders
     hotline: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # the short name people read («ГИА-2024, Спасск-Дальний»); None: the id is shown
+    name: str | None = None
     _by_code: dict[str, Task] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -133,3 +140,8 @@ class Plan:
 
     def task(self, code: str) -> Task | None:
         return self._by_code.get(code)
+
+    @property
+    def label(self) -> str:
+        """What messages call the plan: its short name, else its id."""
+        return plan_label(self.id, self.name)

@@ -23,6 +23,7 @@ from bot.terms import SchoolYear
 
 MEASURE_CODE_RE = re.compile(r"^[А-ЯA-Z]{0,2}\d+(\.\d+)*(/\d+)?$")
 PLAN_ID_RE = r"^[a-z0-9][a-z0-9-]{1,63}$"
+PLAN_NAME_LENGTH = 60
 
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -214,6 +215,14 @@ def _event_dates(value: object) -> object:
 
 class PlanDoc(_Strict):
     id: Annotated[str, StringConstraints(pattern=PLAN_ID_RE)]
+    # What people read in messages («ГИА-2024, Спасск-Дальний»); the id stays for commands.
+    name: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=PLAN_NAME_LENGTH),
+        ]
+        | None
+    ) = None
     title: NonEmptyText
     authority: NonEmptyText
     order: OrderDoc

@@ -36,7 +36,7 @@ def _bars(progress: Sequence[PlanProgress]) -> list[tuple[str, Counts]]:
     for plan in progress:
         for section in plan.sections:
             code = f"{section.code}. " if section.code else ""
-            prefix = f"{plan.plan_id} · " if several else ""
+            prefix = f"{plan.name} · " if several else ""
             bars.append((_short(f"{prefix}{code}{section.title}"), section.counts))
     return bars
 

@@ -91,7 +91,7 @@ def role_name(role: Role) -> str:
 def assignment_card(
     view: AssignmentView, now: datetime, locale: str, confirmed_by: UserInfo | None
 ) -> str:
-    lines = [f"<b>{escape(view.task_code)}</b> · {escape(view.plan_id)}"]
+    lines = [f"<b>{escape(view.task_code)}</b> · {escape(view.plan_label)}"]
     if view.measure_title:
         lines.append(f"<i>{escape(clip(view.measure_title, TITLE_LIMIT // 2))}</i>")
     lines.append(escape(clip(view.task_title, TITLE_LIMIT)))

@@ -78,6 +78,7 @@ def _views() -> Select[Any]:
         AssignmentRow.accepted_at,
         PlanRow.control_settings,
         _returned_comment,
+        PlanRow.name,
     ).select_from(AssignmentRow)
     return with_assignment_context(query, plan=True, measure=True)
 
@@ -105,6 +106,7 @@ def _view(row: Row[Any]) -> AssignmentView:
         accepted_at=row[18],
         acceptance=ControlSettings.from_json(row[19]).acceptance,
         returned_comment=row[20] if row[12] is AssignmentStatus.OPEN else None,
+        plan_name=row[21],
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.plan.model import plan_label
 from bot.plan.parties import PartyKind, normalize_name
 from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, with_assignment_context
 from bot.services.errors import InvalidInput, NotFound
@@ -93,17 +94,21 @@ class UnknownFilter(InvalidInput):
 @dataclass(frozen=True, slots=True)
 class _Plan:
     id: str
+    name: str
     title: str
     timezone: str
     today: date
 
 
 async def _plans(session: AsyncSession, now: datetime, plan_id: str | None) -> list[_Plan]:
-    query = select(PlanRow.id, PlanRow.title, PlanRow.timezone).order_by(PlanRow.id)
+    query = select(PlanRow.id, PlanRow.name, PlanRow.title, PlanRow.timezone).order_by(PlanRow.id)
     if plan_id is not None:
         query = query.where(PlanRow.id == plan_id)
     rows = (await session.execute(query)).all()
-    return [_Plan(pid, title, tz, local_today(now, tz)) for pid, title, tz in rows]
+    return [
+        _Plan(pid, plan_label(pid, name), title, tz, local_today(now, tz))
+        for pid, name, title, tz in rows
+    ]
 
 
 def _past_due(plans: Iterable[_Plan]) -> ColumnElement[bool]:
@@ -282,6 +287,8 @@ class OverdueMeasure:
     task_id: int
     window_id: int
     plan_id: str
+    plan_name: str
+    """What messages call the plan (`plan_label`)."""
     code: str
     title: str
     measure_title: str | None
@@ -394,8 +401,10 @@ async def overdue(
             WindowRow.start,
             WindowRow.end,
             WindowRow.label,
+            PlanRow.name,
         )
         .join(TaskRow, TaskRow.id == WindowRow.task_id)
+        .join(PlanRow, PlanRow.id == TaskRow.plan_id)
         .outerjoin(
             MEASURE,
             and_(MEASURE.plan_id == TaskRow.plan_id, MEASURE.code == TaskRow.measure_code),
@@ -411,6 +420,7 @@ async def overdue(
                 task_id=row[1],
                 window_id=window_id,
                 plan_id=row[2],
+                plan_name=plan_label(row[2], row[11]),
                 code=row[3],
                 title=row[4],
                 measure_title=row[5],
@@ -496,6 +506,8 @@ class SectionProgress:
 @dataclass(frozen=True, slots=True)
 class PlanProgress:
     plan_id: str
+    name: str
+    """What messages call the plan (`plan_label`)."""
     title: str
     timezone: str
     today: date
@@ -522,7 +534,7 @@ def _plan_progress(plan: _Plan, tallies: Mapping[str | None, _Tally]) -> PlanPro
             total.upcoming + part.counts.upcoming,
             total.undated + part.counts.undated,
         )
-    return PlanProgress(plan.id, plan.title, plan.timezone, plan.today, total, sections)
+    return PlanProgress(plan.id, plan.name, plan.title, plan.timezone, plan.today, total, sections)
 
 
 async def progress(
@@ -656,6 +668,7 @@ class CardComment:
 @dataclass(frozen=True, slots=True)
 class MeasureCard:
     plan_id: str
+    plan_name: str
     plan_title: str
     timezone: str
     today: date
@@ -833,6 +846,7 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
     )
     return MeasureCard(
         plan_id=plan.id,
+        plan_name=plan_label(plan.id, plan.name),
         plan_title=plan.title,
         timezone=plan.timezone,
         today=today,
@@ -899,6 +913,7 @@ class PartyCoverage:
 @dataclass(frozen=True, slots=True)
 class PlanCoverage:
     plan_id: str
+    name: str
     title: str
     parties: tuple[PartyCoverage, ...]
     """The parties the plan's measures name, in name order."""
@@ -916,11 +931,11 @@ class Coverage:
 
 async def coverage(session: AsyncSession, plan_id: str | None = None) -> Coverage:
     """Who can be reached for each party the plans name, unit by unit."""
-    plans_query = select(PlanRow.id, PlanRow.title).order_by(PlanRow.id)
+    plans_query = select(PlanRow.id, PlanRow.name, PlanRow.title).order_by(PlanRow.id)
     if plan_id is not None:
         plans_query = plans_query.where(PlanRow.id == plan_id)
     plans = (await session.execute(plans_query)).all()
-    plan_ids = [pid for pid, _title in plans]
+    plan_ids = [pid for pid, _name, _title in plans]
 
     named = await session.execute(
         select(TaskRow.plan_id, TaskPartyRow.party_name)
@@ -979,7 +994,7 @@ async def coverage(session: AsyncSession, plan_id: str | None = None) -> Coverag
         )  # fmt: skip
 
     result = []
-    for pid, title in plans:
+    for pid, plan_name, title in plans:
         parties = []
         for name in sorted(named_by_plan.get(pid, ()), key=str.casefold):
             if (pid, name) not in party_rows:
@@ -992,7 +1007,7 @@ async def coverage(session: AsyncSession, plan_id: str | None = None) -> Coverag
             parties.append(
                 PartyCoverage(name, kind, tuple(unit_coverage(u, n) for u, n in ordered))
             )
-        result.append(PlanCoverage(pid, title, tuple(parties)))
+        result.append(PlanCoverage(pid, plan_label(pid, plan_name), title, tuple(parties)))
     return Coverage(tuple(result))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.control.escalation import escalation_moment
 from bot.plan.control import ControlSettings
+from bot.plan.model import plan_label
 from bot.reminders.calendar import WorkingCalendar, working_calendar
 from bot.reminders.policy import ReminderSettings
 from bot.services._common import (
@@ -51,6 +52,8 @@ class PlanContext:
     """A plan as the control jobs see it at one moment: its settings, zone and local day."""
 
     id: str
+    name: str
+    """What messages call the plan (`plan_label`)."""
     title: str
     timezone: str
     control: ControlSettings
@@ -84,6 +87,7 @@ async def plan_contexts(
         contexts.append(
             PlanContext(
                 id=row.id,
+                name=plan_label(row.id, row.name),
                 title=row.title,
                 timezone=row.timezone,
                 control=stored_control(row),
@@ -116,6 +120,7 @@ class EscalatedMeasure:
 @dataclass(frozen=True, slots=True)
 class PlanEscalation:
     plan_id: str
+    name: str
     title: str
     timezone: str
     working_days: int
@@ -257,6 +262,7 @@ async def escalate_plan(
         )
     return PlanEscalation(
         plan_id=plan.id,
+        name=plan.name,
         title=plan.title,
         timezone=plan.timezone,
         working_days=working_days,

@@ -14,7 +14,7 @@ from bot.services.errors import InvalidInput, InvitationError, InvitationFailure
 from bot.services.members import ROLE_RANK, membership_info, user_row
 from bot.services.reminders import catch_up_first_member
 from bot.services.types import InvitationInfo, Redemption, Role
-from storage.models import InvitationRow, MembershipRow, UnitRow
+from storage.models import InvitationRow, MembershipRow, PlanRow, UnitRow
 
 DEFAULT_TTL = timedelta(days=7)
 TOKEN_BYTES = 24  # 32 URL-safe characters, inside the 64 Telegram allows in a /start payload
@@ -163,6 +163,7 @@ async def redeem_invitation(
             # Reminders released while the unit had nobody to tell reach its first member.
             await catch_up_first_member(session, unit.id, user_id, chat_id, now)
         await session.flush()
-        membership = membership_info(existing, unit)
+        plan = await session.get(PlanRow, unit.plan_id)
+        membership = membership_info(existing, unit, plan.name if plan is not None else None)
     await session.commit()
     return Redemption(user=user_info(user), role=row.role, membership=membership)

@@ -201,7 +201,9 @@ async def list_members(
     )
 
 
-def membership_info(row: MembershipRow, unit: UnitRow) -> MembershipInfo:
+def membership_info(
+    row: MembershipRow, unit: UnitRow, plan_name: str | None = None
+) -> MembershipInfo:
     return MembershipInfo(
         id=row.id,
         user_id=row.user_id,
@@ -210,6 +212,7 @@ def membership_info(row: MembershipRow, unit: UnitRow) -> MembershipInfo:
         plan_id=unit.plan_id,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        plan_name=plan_name,
     )
 
 

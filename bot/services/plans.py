@@ -273,6 +273,7 @@ async def ensure_assignments(session: AsyncSession, plan_id: str, now: datetime)
 
 async def _upsert_plan(session: AsyncSession, plan: Plan, now: datetime) -> tuple[PlanRow, bool]:
     values = {
+        "name": plan.name,
         "title": plan.title,
         "authority": plan.authority,
         "timezone": plan.timezone.key,

@@ -12,6 +12,7 @@ from bot.domain.enums import (
     Role,
     UnitKind,
 )
+from bot.plan.model import plan_label
 from bot.reminders.policy import ReminderKind
 
 __all__ = [
@@ -79,6 +80,13 @@ class MembershipInfo:
     plan_id: str
     created_at: datetime
     revoked_at: datetime | None
+    plan_name: str | None = None
+    """The plan's short name from its YAML, where the caller looked it up."""
+
+    @property
+    def plan_label(self) -> str:
+        """What messages call the plan: its short name, else its id."""
+        return plan_label(self.plan_id, self.plan_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +151,13 @@ class AssignmentView:
     """The plan has staff accept confirmations: one not accepted yet is «on review»."""
     returned_comment: str | None = None
     """Staff returned the latest confirmation with this comment; the assignment is open again."""
+    plan_name: str | None = None
+    """The plan's short name from its YAML; messages show `plan_label`."""
+
+    @property
+    def plan_label(self) -> str:
+        """What messages call the plan: its short name, else its id."""
+        return plan_label(self.plan_id, self.plan_name)
 
     @property
     def deadline(self) -> date:

@@ -417,3 +417,21 @@ def test_a_plan_controlled_only_escalates_to_its_controller() -> None:
     control = ControlSettings(coordinators=(("Бондаренко Е.Г.", CoordinatorRole.CONTROLS),))
     assert control.escalation_parties() == ("Бондаренко Е.Г.",)
     assert control.controlling_parties() == ("Бондаренко Е.Г.",)
+
+
+def test_the_short_name_is_what_messages_call_the_plan() -> None:
+    unnamed = load(VALID_PLAN).plan
+    named = load(VALID_PLAN.replace("id: test-plan\n", "id: test-plan\nname: ГИА-2024, Край\n"))
+
+    assert unnamed is not None and named.plan is not None
+    assert (unnamed.name, unnamed.label) == (None, "test-plan")
+    assert (named.plan.name, named.plan.label) == ("ГИА-2024, Край", "ГИА-2024, Край")
+
+
+def test_a_name_too_long_for_a_header_is_an_error_on_its_line() -> None:
+    result = load(VALID_PLAN.replace("id: test-plan\n", f"id: test-plan\nname: {'Я' * 61}\n"))
+
+    assert result.plan is None
+    [error] = result.errors
+    assert error.line == 2
+    assert "60" in error.message

@@ -157,7 +157,7 @@ def test_chart_and_workbook_of_an_empty_report() -> None:
         "Europe/Moscow",
         today,
         (),
-        PlanProgress("empty", "Пустой план", "Europe/Moscow", today, Counts(), ()),
+        PlanProgress("empty", "Пустой", "Пустой план", "Europe/Moscow", today, Counts(), ()),
         ((today, 0),),
     )
     data = ReportData(datetime(2024, 3, 11, tzinfo=UTC), (plan,))
@@ -176,6 +176,7 @@ def test_chart_with_several_plans_has_a_bar_per_section() -> None:
     progress = [
         PlanProgress(
             plan_id,
+            plan_id.upper(),
             "План",
             "Europe/Moscow",
             today,

@@ -143,3 +143,8 @@ def test_non_date_terms_are_not_given_dates(altai: LoadResult, spassk: LoadResul
                 ("по графику", "по отдельному")
             ):
                 assert task.windows == (), task.code
+
+
+def test_seed_plans_have_short_names_for_messages(altai: LoadResult, spassk: LoadResult) -> None:
+    assert loaded(altai).label == "ГИА-2024, Алтайский край"
+    assert loaded(spassk).label == "ГИА-2024, Спасск-Дальний"

@@ -150,7 +150,9 @@ async def test_a_huge_escalation_fits_one_message() -> None:
         )
         for n in range(200)
     )
-    escalation = PlanEscalation(PLAN_ID, "План", "Asia/Barnaul", 5, ("УО",), (), False, measures)
+    escalation = PlanEscalation(
+        PLAN_ID, "ГИА-2024", "План", "Asia/Barnaul", 5, ("УО",), (), False, measures
+    )
 
     with I18N.context(), I18N.use_locale("ru"):
         text = escalation_text(escalation, "ru")

@@ -212,6 +212,22 @@ async def test_sync_stores_the_control_settings_and_a_reload_updates_them(
     assert stored_control(row).acceptance is True
 
 
+async def test_sync_stores_the_short_name_and_the_views_show_it(session: AsyncSession) -> None:
+    await sync_plan(session, load(), NOW)
+    row = await session.get(PlanRow, PLAN_ID)
+    assert row is not None and row.name is None
+    unnamed = await get_assignment_view(session, await assignment_id(session, "1.1", POLOSINA))
+    assert unnamed.plan_label == PLAN_ID
+
+    text = PLAN_YAML.replace(f"id: {PLAN_ID}\n", f"id: {PLAN_ID}\nname: ГИА-2024, Край\n", 1)
+    report = await sync_plan(session, load(text), NOW)
+    await session.refresh(row)
+    assert row.name == "ГИА-2024, Край"
+    assert report.added == ()
+    named = await get_assignment_view(session, await assignment_id(session, "1.1", POLOSINA))
+    assert (named.plan_id, named.plan_label) == (PLAN_ID, "ГИА-2024, Край")
+
+
 async def test_a_bulk_insert_keeps_the_references_checked(
     session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:

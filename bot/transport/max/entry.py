@@ -200,7 +200,7 @@ class MaxEntry:
                             "/help tells more."
                         ).format(
                             unit=escape(redemption.membership.unit_name),
-                            plan=escape(redemption.membership.plan_id),
+                            plan=escape(redemption.membership.plan_label),
                         )
                     else:
                         text = _(
