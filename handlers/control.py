@@ -35,7 +35,14 @@ from bot.i18n import format_day, ngettext, one_stop
 from bot.reports.csvfile import build_csv
 from bot.reports.labels import localized
 from bot.screens.actions import AssignmentAction
-from bot.screens.render import clip, days_left_state, one_line, split_message
+from bot.screens.render import (
+    HEADING,
+    clip,
+    days_left_state,
+    one_line,
+    split_message,
+    task_heading,
+)
 from bot.services.control import (
     AmbiguousCode,
     CardWindow,
@@ -142,10 +149,8 @@ def names_within(names: Sequence[str], budget: int) -> str:
     return ", ".join(shown) + (f" {and_more(rest)}" if rest else "")
 
 
-def measure_heading(title: str, measure_title: str | None, limit: int = 80) -> str:
-    if measure_title:
-        return f"{escape(one_line(measure_title, limit))} / {escape(one_line(title, limit // 2))}"
-    return escape(one_line(title, limit))
+def measure_heading(title: str, measure_title: str | None, limit: int = HEADING) -> str:
+    return escape(task_heading(title, measure_title, limit))
 
 
 def window_dates(start: date | None, end: date, locale: str) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import format_day, one_stop
-from bot.screens.render import one_line, too_long
+from bot.screens.render import one_line, task_heading, too_long
 from bot.services.assignments import COMMENT_MAX_LENGTH, get_assignment_view
 from bot.services.extensions import (
     REASON_MAX_LENGTH,
@@ -97,8 +97,7 @@ def parse_decision(text: str) -> tuple[date | None, str]:
 
 
 def _title(code: str, title: str, measure_title: str | None) -> str:
-    heading = f"{one_line(measure_title, 60)} / {one_line(title, 40)}" if measure_title else title
-    return f"<b>{escape(code)}</b> {escape(one_line(heading, 100))}"
+    return f"<b>{escape(code)}</b> {escape(task_heading(title, measure_title))}"
 
 
 # ------------------------------------------------------------------------------ rendering

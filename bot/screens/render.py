@@ -1,5 +1,6 @@
 """What users read: message texts built from service values, through the gettext catalogs."""
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
@@ -33,8 +34,37 @@ def days(n: int) -> str:
 
 
 def clip(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut at a word where one ends in the second half."""
     text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(_CUT_PUNCTUATION) + "…"
+
+
+_CUT_PUNCTUATION = ' ,;:.–—-(«"/'
+_BULLET = re.compile(r"^[\s\-–—•·*]+")
+HEADING = 110
+"""A task's one-line title in lists (/my, digests, /overdue, escalations, /review)."""
+
+
+def task_heading(title: str, measure_title: str | None, limit: int = HEADING) -> str:
+    """A task's title on one line that says what to do without opening the card.
+
+    A sub-item's own title is often a fragment of its measure's sentence («– мест и сроков
+    подачи заявлений»), so it follows the measure's lead: «Приведение нормативно-правовых
+    актов…: приказ о назначении координатора». The item gets most of the room; both are cut
+    at a word.
+    """
+    item = _BULLET.sub("", one_line(title, TITLE_LIMIT))
+    if not measure_title:
+        return clip(item[:1].upper() + item[1:], limit)
+    lead = one_line(measure_title, TITLE_LIMIT).rstrip(" :;,.")
+    lead = clip(lead, max(limit * 2 // 5, limit - 2 - len(item)))
+    return f"{lead}: {clip(item, limit - 2 - len(lead))}"
 
 
 def too_long(text: str, limit: int) -> str | None:
@@ -148,8 +178,7 @@ def my_list(page: Page[AssignmentView], now: datetime, locale: str, page_size: i
         lines.append(
             f"{number}. {mark} <b>{escape(view.task_code)}</b> — "
             f"{window_text(view, locale)}, {state}\n"
-            f"{escape(one_line(view.measure_title or view.task_title))}"
-            + (f" / {escape(one_line(view.task_title, 40))}" if view.measure_title else "")
+            f"{escape(task_heading(view.task_title, view.measure_title))}"
             + f"\n<i>{escape(view.unit_name)}</i>"
             + (f"\n↩️ {escape(one_line(view.returned_comment or '', 200))}" if returned else "")
         )
@@ -173,10 +202,8 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return chunks
 
 
-def reminder_title(item: ReminderItem, limit: int = SHORT_TITLE) -> str:
-    if item.measure_title:
-        return f"{one_line(item.measure_title, limit)} / {one_line(item.task_title, limit // 2)}"
-    return one_line(item.task_title, limit)
+def reminder_title(item: ReminderItem, limit: int = HEADING) -> str:
+    return task_heading(item.task_title, item.measure_title, limit)
 
 
 def reminder_state(item: ReminderItem, today: date, locale: str) -> str:

@@ -14,6 +14,7 @@ from bot.delivery.text import (
     utf16_length,
     visible_length,
 )
+from bot.screens.render import HEADING, clip, task_heading
 
 SCHOOL = "Муниципальное бюджетное общеобразовательное учреждение «Школа № 3 & <лицей>» " * 2
 
@@ -92,3 +93,35 @@ def test_shortened_text_ends_with_an_ellipsis_inside_its_tags() -> None:
 def test_nonsense_limits_are_refused() -> None:
     with pytest.raises(ValueError, match="positive"):
         split_text("x", 0)
+
+
+def test_a_cut_title_ends_at_a_word() -> None:
+    text = "Организация и проведение серии вебинаров по актуальным вопросам организации ГИА"
+
+    assert clip(text, 60) == "Организация и проведение серии вебинаров по актуальным…"
+    assert clip(text, 200) == text
+    # one long word: cut inside it rather than lose most of the room
+    assert clip("Я" * 50, 20) == "Я" * 19 + "…"
+
+
+def test_a_sub_item_reads_as_its_measures_lead_and_the_item() -> None:
+    heading = task_heading(
+        "– мест и сроков подачи заявлений для участия в итоговом сочинении (изложении)",
+        "ГИА–11:",
+    )
+    assert heading == (
+        "ГИА–11: мест и сроков подачи заявлений для участия в итоговом сочинении (изложении)"
+    )
+
+    long_lead = "Приведение нормативно-правовых актов муниципального уровня в соответствие"
+    heading = task_heading("-приказ о назначении координатора по проведению ГИА-9", long_lead)
+    assert heading == (
+        "Приведение нормативно-правовых актов муниципального…: "
+        "приказ о назначении координатора по проведению ГИА-9"
+    )
+    assert len(task_heading("я " * 200, long_lead)) <= HEADING
+
+
+def test_a_measure_heading_drops_the_bullet_and_starts_with_a_capital() -> None:
+    assert task_heading("– проведение пробного экзамена", None) == "Проведение пробного экзамена"
+    assert task_heading("ГИА-9: перечень ПО", None) == "ГИА-9: перечень ПО"
