@@ -219,10 +219,16 @@ async def set_commands(
     sessions: async_sessionmaker[AsyncSession] | None = None,
     admin_ids: frozenset[int] = frozenset(),
 ) -> None:
-    """The members' menu for every chat, and their own for staff, operators and admins."""
+    """The visitors' menu for every chat, and their own for staff, operators and admins.
+
+    Members get theirs when they join (`handlers.start`); Telegram keeps a chat's menu across
+    restarts, so only the roles that ADMIN_IDS or a database edit may have changed are set again.
+    The default is the visitors' menu so that a parent's /start costs no API call: a crowd of
+    parents writing at once is answered at Telegram's full message pace.
+    """
     for locale in i18n.available_locales:
         with i18n.context(), i18n.use_locale(locale):
-            commands = menu(Role.MEMBER)
+            commands = menu(Role.PUBLIC)
         await bot.set_my_commands(
             commands,
             scope=BotCommandScopeDefault(),

@@ -74,7 +74,8 @@ async def start_with_invitation(
 
 
 async def start_public(message: Message, user: UserInfo | None, role: Role) -> None:
-    if message.bot is not None and message.chat.type == "private":
+    if message.bot is not None and message.chat.type == "private" and role is not Role.PUBLIC:
+        # A visitor has the default menu (`bot.app.set_commands`): no call per /start.
         await set_menu(message.bot, message.chat.id, role)
     if role is Role.ADMIN and user is not None and user.first_seen:
         # An admin comes from ADMIN_IDS, not an invitation: their first /start is a first.

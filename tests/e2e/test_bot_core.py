@@ -253,8 +253,9 @@ async def test_startup_sets_commands_in_both_languages(bot: Harness) -> None:
     russian = bot.server.commands()
     english = bot.server.commands(language_code="en")
 
-    assert {"command": "my", "description": "Мои задания"} in russian
-    assert {"command": "my", "description": "My assignments"} in english
+    assert {"command": "help", "description": "Что умеет этот бот"} in russian
+    assert {"command": "help", "description": "What this bot can do"} in english
+    assert "my" not in {command["command"] for command in russian}  # visitors have no /my
 
 
 async def test_the_admins_first_start_is_a_greeting_not_a_welcome_back(bot: Harness) -> None:
@@ -265,13 +266,14 @@ async def test_the_admins_first_start_is_a_greeting_not_a_welcome_back(bot: Harn
 
 
 def menu_of(bot: Harness, user: FakeUser) -> list[str]:
-    scope = {"type": "chat", "chat_id": user.id}
-    return [command["command"] for command in bot.server.commands(scope)]
+    """The menu the user's private chat shows: its own scope, else the default."""
+    own = bot.server.commands({"type": "chat", "chat_id": user.id})
+    return [command["command"] for command in own or bot.server.commands()]
 
 
 async def test_each_person_has_the_command_menu_of_their_role(bot: Harness) -> None:
     """setMyCommands per chat: the admin sees /invite, a member /my but no /invite, a parent
-    only /help and /lang; the default menu is the members'."""
+    only /help and /lang; the default menu is the visitors', so a parent's /start sets none."""
     await bot.say(ADMIN, "/start")
     await bot.join(SCHOOL_3, "МБОУ СОШ № 3")
     await bot.say(PARENT, "/start")
@@ -281,9 +283,11 @@ async def test_each_person_has_the_command_menu_of_their_role(bot: Harness) -> N
     assert {"invite", "members", "overdue", "review", "my"} <= set(menu_of(bot, ADMIN))
     assert menu_of(bot, SCHOOL_3) == ["my", "upcoming", "help", "lang"]
     assert menu_of(bot, PARENT) == ["help", "lang"]
+    assert bot.server.commands({"type": "chat", "chat_id": PARENT.id}) == []
     assert {"overdue", "progress", "review", "report"} <= set(menu_of(bot, staff))
     assert "invite" not in menu_of(bot, staff)
-    described = {c["command"]: c["description"] for c in bot.server.commands()}
+    member_scope = {"type": "chat", "chat_id": SCHOOL_3.id}
+    described = {c["command"]: c["description"] for c in bot.server.commands(member_scope)}
     assert described["my"] == "Мои задания", described
 
     def staff_menus() -> int:
