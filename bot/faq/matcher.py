@@ -65,6 +65,7 @@ RERANK = 12
 KEY_SHARE = 0.5  # a term in half of an entry's phrasings is what the entry is about
 KEY_PENALTY = 0.3  # the share of the score lost when a question names none of those terms
 PAIR_RATIO = 0.75  # the ГИА-9/ГИА-11 twin scores at least this share of the best: ask
+CONFIDENT_PAIR_RATIO = 0.6  # the same when the best alone would be answered
 PERSONAL_CAP = 4
 MATCHED_CAP = 3
 CONTENT_CAP = 5.0
@@ -243,7 +244,7 @@ class FaqMatcher:
         )
         features = self._features(query, scores, dense, ranked)
         confidence = self._confidence(features)
-        pair = None if query.exams else self._exam_pair(scores, ranked)
+        pair = None if query.exams else self._exam_pair(scores, ranked, confidence)
         if pair is not None:
             pair_features = self._features(query, scores, dense, ranked, skip=set(pair))
             if self._confidence(pair_features) >= ASK_AT:
@@ -365,14 +366,20 @@ class FaqMatcher:
         best: list[float] = np.maximum.reduceat(per_phrasing, self._starts).tolist()
         return best
 
-    def _exam_pair(self, scores: Sequence[float], ranked: Sequence[int]) -> tuple[int, int] | None:
-        """The best entry and its twin for the other exam, when both are close at the top."""
+    def _exam_pair(
+        self, scores: Sequence[float], ranked: Sequence[int], confidence: float = 0.0
+    ) -> tuple[int, int] | None:
+        """The best entry and its twin for the other exam, when both are close at the top.
+
+        A confident match asks with a wider gap: the twins' wordings differ more than their
+        needs, so the higher twin of an exam-neutral question is often just the closer wording."""
         best = ranked[0]
         twins = self._twins.get(best, ())
         if not twins:
             return None
         other = max(twins, key=lambda i: scores[i])
-        if scores[other] < PAIR_RATIO * scores[best]:
+        ratio = CONFIDENT_PAIR_RATIO if confidence >= self.answer_at else PAIR_RATIO
+        if scores[other] < ratio * scores[best]:
             return None
         return (best, other) if Exam.GIA9 in self._exams[best] else (other, best)
 

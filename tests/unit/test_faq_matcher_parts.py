@@ -329,3 +329,28 @@ def test_entries_of_one_topic_pair_across_the_exams_only(faq: Faq) -> None:
         synonyms=faq.synonyms,
     )
     assert dict(FaqMatcher(small, semantic=False)._twins) == {0: {1}, 1: {0}}
+
+
+def test_a_confident_best_entry_asks_with_a_wider_gap_to_its_twin(matcher: FaqMatcher) -> None:
+    ids = matcher._ids
+    gia9, gia11 = ids.index("gia9-exams-list"), ids.index("gia11-exams-list")
+    scores = [0.0] * len(ids)
+    scores[gia9], scores[gia11] = 1.0, matching.CONFIDENT_PAIR_RATIO
+    ranked = sorted(range(len(ids)), key=lambda i: -scores[i])
+    assert matching.CONFIDENT_PAIR_RATIO < matching.PAIR_RATIO
+    assert matcher._exam_pair(scores, ranked) is None  # not confident: the narrow gap holds
+    confident = matcher.answer_at
+    assert matcher._exam_pair(scores, ranked, confident) == (gia9, gia11)
+    below = math.nextafter(confident, 0.0)
+    assert matcher._exam_pair(scores, ranked, below) is None
+    scores[gia11] = math.nextafter(matching.CONFIDENT_PAIR_RATIO, 0.0)
+    assert matcher._exam_pair(scores, ranked, confident) is None
+
+
+def test_an_exam_neutral_question_about_the_subjects_asks_which_exam(
+    matcher: FaqMatcher,
+) -> None:
+    result = matcher.match("Сколько предметов нужно сдавать")
+    assert result.decision == Decision.ASK_EXAM
+    assert result.exam_pair == ("gia9-exams-list", "gia11-exams-list")
+    assert matcher.match("Сколько предметов нужно сдавать на ЕГЭ").decision != Decision.ASK_EXAM
