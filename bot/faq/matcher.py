@@ -106,6 +106,10 @@ CONFLICTS = {
 }
 # The part of an entry id that names its exam, anywhere in the id: `gia9-x`, `what-is-oge`.
 TWIN_WORDS = {"gia9": Exam.GIA9, "gia11": Exam.GIA11, "oge": Exam.GIA9, "ege": Exam.GIA11}
+# The interview (9th grade) and the essay (11th grade) twin the same way, apart from the exams:
+# «когда пересдача, если незачёт?» asks «9 or 11 класс?», then gets `interview-retake` or
+# `essay-retake` (`essay-registration` is no twin of `gia9-registration`).
+ESSAY_TWIN_WORDS = {"interview": Exam.GIA9, "essay": Exam.GIA11}
 
 
 class Decision(StrEnum):
@@ -385,15 +389,16 @@ class FaqMatcher:
 
     def _find_twins(self) -> dict[int, set[int]]:
         """ГИА-9 and ГИА-11 entries answering the same need: `gia9-x`/`gia11-x` (`oge`/`ege`,
-        anywhere in the id), or one topic."""
+        anywhere in the id), `interview-x`/`essay-x`, or one topic."""
         stems: dict[str, dict[Exam, int]] = defaultdict(dict)
         for index, entry_id in enumerate(self._ids):
             parts = entry_id.split("-")
-            named = [i for i, part in enumerate(parts) if part in TWIN_WORDS]
-            if len(named) == 1:  # «oge-ege-difference» names both: no twin
-                at = named[0]
-                stem = "-".join([*parts[:at], "*", *parts[at + 1 :]])
-                stems[stem][TWIN_WORDS[parts[at]]] = index
+            for words, mark in ((TWIN_WORDS, "*"), (ESSAY_TWIN_WORDS, "+")):
+                named = [i for i, part in enumerate(parts) if part in words]
+                if len(named) == 1:  # «oge-ege-difference» names both: no twin
+                    at = named[0]
+                    stem = "-".join([*parts[:at], mark, *parts[at + 1 :]])
+                    stems[stem][words[parts[at]]] = index
         twins: dict[int, set[int]] = defaultdict(set)
         for pair in stems.values():
             if Exam.GIA9 in pair and Exam.GIA11 in pair:

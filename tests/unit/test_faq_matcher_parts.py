@@ -354,3 +354,21 @@ def test_an_exam_neutral_question_about_the_subjects_asks_which_exam(
     assert result.decision == Decision.ASK_EXAM
     assert result.exam_pair == ("gia9-exams-list", "gia11-exams-list")
     assert matcher.match("Сколько предметов нужно сдавать на ЕГЭ").decision != Decision.ASK_EXAM
+
+
+def test_the_interview_and_the_essay_twin_apart_from_the_school_exams(
+    matcher: FaqMatcher,
+) -> None:
+    ids = matcher._ids
+
+    def twins_of(entry_id: str) -> set[str]:
+        return {ids[i] for i in matcher._twins.get(ids.index(entry_id), ())}
+
+    assert twins_of("interview-retake") == {"essay-retake"}
+    assert twins_of("essay-results") == {"interview-results"}
+    assert twins_of("gia9-registration") == {"gia11-registration"}  # not essay-registration
+    essay, interview = ids.index("essay-retake"), ids.index("interview-retake")
+    scores = [0.0] * len(ids)
+    scores[essay], scores[interview] = 1.0, 0.9
+    ranked = sorted(range(len(ids)), key=lambda i: -scores[i])
+    assert matcher._exam_pair(scores, ranked) == (interview, essay)  # 9th grade first
