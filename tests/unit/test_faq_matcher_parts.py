@@ -372,3 +372,27 @@ def test_the_interview_and_the_essay_twin_apart_from_the_school_exams(
     scores[essay], scores[interview] = 1.0, 0.9
     ranked = sorted(range(len(ids)), key=lambda i: -scores[i])
     assert matcher._exam_pair(scores, ranked) == (interview, essay)  # 9th grade first
+
+
+def test_the_thread_free_product_equals_the_matrix_product() -> None:
+    rng = np.random.default_rng(7)
+    matrix = rng.standard_normal((40, 300)).astype(np.float32)
+    vector = rng.standard_normal(300).astype(np.float32)
+    product = matching._matvec(matrix, vector)
+    assert product.shape == (40,)
+    assert np.allclose(product, matrix @ vector, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("апеляция", "апелляция"),
+        ("экзамин", "экзамен"),
+        ("экзмаен", "экзамен"),
+        ("рузультат", "результат"),
+    ],
+)
+def test_a_swapped_or_missing_letter_is_corrected(
+    matcher: FaqMatcher, typo: str, meant: str
+) -> None:
+    assert matcher._correct(typo, typo) == meant
