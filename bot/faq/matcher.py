@@ -262,7 +262,11 @@ class FaqMatcher:
                 )
         if confidence >= self.answer_at:
             decision = Decision.ANSWER
-        elif confidence >= self.clarify_at and not self._mostly_unknown(query):
+        elif (
+            confidence >= self.clarify_at
+            and not self._mostly_unknown(query)
+            and not self._only_guessed(query, features)
+        ):
             decision = Decision.CLARIFY
         else:
             decision = Decision.TO_OPERATOR
@@ -271,6 +275,13 @@ class FaqMatcher:
     @staticmethod
     def _mostly_unknown(query: _Query) -> bool:
         return query.unknown >= UNKNOWN_AT and query.unknown_words >= UNKNOWN_WORDS
+
+    @staticmethod
+    def _only_guessed(query: _Query, features: dict[str, float]) -> bool:
+        """Mostly words the FAQ does not know, and the best entry shares none of the others but
+        words reached by meaning («как получить путёвку в лагерь»: «лагерь» → «пункт»): no
+        choices that rest on a guess, a person takes it."""
+        return features["matched"] == 0 and bool(query.guessed) and query.unknown >= UNKNOWN_AT
 
     def features(self, text: str, *, exam: Exam | None = None) -> dict[str, float]:
         """What the confidence is computed from (for calibration and the benchmark)."""

@@ -396,3 +396,21 @@ def test_a_swapped_or_missing_letter_is_corrected(
     matcher: FaqMatcher, typo: str, meant: str
 ) -> None:
     assert matcher._correct(typo, typo) == meant
+
+
+def test_choices_resting_only_on_guessed_words_go_to_an_operator(matcher: FaqMatcher) -> None:
+    text = "как получить путевку в лагерь"
+    query = matcher._query(text, None)
+    features = matcher.features(text)
+    assert features["matched"] == 0 and query.guessed and query.unknown >= matching.UNKNOWN_AT
+    assert matcher._only_guessed(query, features)
+    assert matcher.match(text).decision == Decision.TO_OPERATOR
+    one_sure_word = {**features, "matched": 1 / matching.MATCHED_CAP}
+    assert not matcher._only_guessed(query, one_sure_word)
+    assert not matcher._only_guessed(replace(query, guessed=frozenset()), features)
+    assert not matcher._only_guessed(
+        replace(query, unknown=math.nextafter(matching.UNKNOWN_AT, 0.0)), features
+    )
+    plain = "Как ОГЭ влияет на переход в 10-й класс"  # no unknown words: choices stay
+    plain_query = matcher._query(plain, None)
+    assert not matcher._only_guessed(plain_query, matcher.features(plain))
