@@ -329,3 +329,88 @@ def test_entries_of_one_topic_pair_across_the_exams_only(faq: Faq) -> None:
         synonyms=faq.synonyms,
     )
     assert dict(FaqMatcher(small, semantic=False)._twins) == {0: {1}, 1: {0}}
+
+
+def test_a_confident_best_entry_asks_with_a_wider_gap_to_its_twin(matcher: FaqMatcher) -> None:
+    ids = matcher._ids
+    gia9, gia11 = ids.index("gia9-exams-list"), ids.index("gia11-exams-list")
+    scores = [0.0] * len(ids)
+    scores[gia9], scores[gia11] = 1.0, matching.CONFIDENT_PAIR_RATIO
+    ranked = sorted(range(len(ids)), key=lambda i: -scores[i])
+    assert matching.CONFIDENT_PAIR_RATIO < matching.PAIR_RATIO
+    assert matcher._exam_pair(scores, ranked) is None  # not confident: the narrow gap holds
+    confident = matcher.answer_at
+    assert matcher._exam_pair(scores, ranked, confident) == (gia9, gia11)
+    below = math.nextafter(confident, 0.0)
+    assert matcher._exam_pair(scores, ranked, below) is None
+    scores[gia11] = math.nextafter(matching.CONFIDENT_PAIR_RATIO, 0.0)
+    assert matcher._exam_pair(scores, ranked, confident) is None
+
+
+def test_an_exam_neutral_question_about_the_subjects_asks_which_exam(
+    matcher: FaqMatcher,
+) -> None:
+    result = matcher.match("Сколько предметов нужно сдавать")
+    assert result.decision == Decision.ASK_EXAM
+    assert result.exam_pair == ("gia9-exams-list", "gia11-exams-list")
+    assert matcher.match("Сколько предметов нужно сдавать на ЕГЭ").decision != Decision.ASK_EXAM
+
+
+def test_the_interview_and_the_essay_twin_apart_from_the_school_exams(
+    matcher: FaqMatcher,
+) -> None:
+    ids = matcher._ids
+
+    def twins_of(entry_id: str) -> set[str]:
+        return {ids[i] for i in matcher._twins.get(ids.index(entry_id), ())}
+
+    assert twins_of("interview-retake") == {"essay-retake"}
+    assert twins_of("essay-results") == {"interview-results"}
+    assert twins_of("gia9-registration") == {"gia11-registration"}  # not essay-registration
+    essay, interview = ids.index("essay-retake"), ids.index("interview-retake")
+    scores = [0.0] * len(ids)
+    scores[essay], scores[interview] = 1.0, 0.9
+    ranked = sorted(range(len(ids)), key=lambda i: -scores[i])
+    assert matcher._exam_pair(scores, ranked) == (interview, essay)  # 9th grade first
+
+
+def test_the_thread_free_product_equals_the_matrix_product() -> None:
+    rng = np.random.default_rng(7)
+    matrix = rng.standard_normal((40, 300)).astype(np.float32)
+    vector = rng.standard_normal(300).astype(np.float32)
+    product = matching._matvec(matrix, vector)
+    assert product.shape == (40,)
+    assert np.allclose(product, matrix @ vector, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("апеляция", "апелляция"),
+        ("экзамин", "экзамен"),
+        ("экзмаен", "экзамен"),
+        ("рузультат", "результат"),
+    ],
+)
+def test_a_swapped_or_missing_letter_is_corrected(
+    matcher: FaqMatcher, typo: str, meant: str
+) -> None:
+    assert matcher._correct(typo, typo) == meant
+
+
+def test_choices_resting_only_on_guessed_words_go_to_an_operator(matcher: FaqMatcher) -> None:
+    text = "как получить путевку в лагерь"
+    query = matcher._query(text, None)
+    features = matcher.features(text)
+    assert features["matched"] == 0 and query.guessed and query.unknown >= matching.UNKNOWN_AT
+    assert matcher._only_guessed(query, features)
+    assert matcher.match(text).decision == Decision.TO_OPERATOR
+    one_sure_word = {**features, "matched": 1 / matching.MATCHED_CAP}
+    assert not matcher._only_guessed(query, one_sure_word)
+    assert not matcher._only_guessed(replace(query, guessed=frozenset()), features)
+    assert not matcher._only_guessed(
+        replace(query, unknown=math.nextafter(matching.UNKNOWN_AT, 0.0)), features
+    )
+    plain = "Как ОГЭ влияет на переход в 10-й класс"  # no unknown words: choices stay
+    plain_query = matcher._query(plain, None)
+    assert not matcher._only_guessed(plain_query, matcher.features(plain))
