@@ -60,3 +60,30 @@ def test_webhook_needs_https_and_a_secret() -> None:
     )
     assert not settings.max_long_polling
     assert settings.max_api_base == "https://platform-api2.max.ru"
+
+
+def test_max_alone_needs_no_telegram_token() -> None:
+    settings = load_settings(max_bot_token="max-token", bot_token="", _env_file=None)
+    assert settings.bot_token is None
+    assert (settings.serves_telegram, settings.serves_max) == (False, True)
+    assert settings.messengers == ("max",)
+
+
+def test_either_token_alone_or_both_choose_the_messengers() -> None:
+    assert load_settings(bot_token=TOKEN, _env_file=None).messengers == ("telegram",)
+    both = load_settings(bot_token=TOKEN, max_bot_token="max-token", _env_file=None)
+    assert both.messengers == ("telegram", "max")
+
+
+def test_neither_token_is_one_clear_line() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(bot_token="", max_bot_token="", _env_file=None)
+    assert str(refused.value) == (
+        "neither BOT_TOKEN (Telegram) nor MAX_BOT_TOKEN (MAX) is set; set one or both "
+        "(see .env.example)"
+    )
+
+
+def test_a_malformed_telegram_token_beside_max_is_still_refused() -> None:
+    with pytest.raises(ConfigError, match="BOT_TOKEN: does not look like a token"):
+        load_settings(bot_token="nonsense", max_bot_token="max-token", _env_file=None)
