@@ -74,6 +74,7 @@ async def test_max_alone_serves_start_my_and_the_reminder(max_alone: Harness) ->
 
     # A question the FAQ cannot answer does not send the member to a Telegram bot that is not.
     unanswered = await member.say("сколько стоит парковка у здания министерства по субботам")
+    assert "через этого бота пока недоступны" in unanswered.text
     assert "Telegram" not in unanswered.text
 
     assert bot.server.calls == []  # not even getMe: Telegram is not configured

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError, load_settings
+from bot.startup import StartupError, check_token_is_not_placeholder, settings_warnings
 
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -87,3 +88,39 @@ def test_neither_token_is_one_clear_line() -> None:
 def test_a_malformed_telegram_token_beside_max_is_still_refused() -> None:
     with pytest.raises(ConfigError, match="BOT_TOKEN: does not look like a token"):
         load_settings(bot_token="nonsense", max_bot_token="max-token", _env_file=None)
+
+
+def test_telegrams_settings_without_its_token_are_warned_about() -> None:
+    settings = load_settings(
+        max_bot_token="max-token",
+        hotline_chat_id="-1001234567890",
+        webhook_url="https://bot.example.ru/tg",
+        admin_ids="1000",
+        plan_paths=[],
+        faq_paths=[],
+        _env_file=None,
+    )
+    assert settings_warnings(settings) == [
+        "HOTLINE_CHAT_ID is set but BOT_TOKEN is not: Telegram is not served, so no question "
+        "reaches operators",
+        "WEBHOOK_URL is set but BOT_TOKEN is not: Telegram is not served, so Telegram's "
+        "webhook is not set",
+        "ADMIN_IDS is set but BOT_TOKEN is not: Telegram is not served, so admins administer "
+        "from the command line (roadmap-bot invite, units, sync)",
+    ]
+    # MAX alone with nothing of Telegram's: no warning about an empty ADMIN_IDS either.
+    quiet = load_settings(max_bot_token="max-token", plan_paths=[], faq_paths=[], _env_file=None)
+    assert settings_warnings(quiet) == []
+
+
+def test_the_example_telegram_token_left_beside_a_max_token_says_how_to_serve_max_alone() -> None:
+    placeholder = "123456789:replace-with-the-token-from-BotFather"
+    with pytest.raises(StartupError) as refused:
+        check_token_is_not_placeholder(
+            load_settings(bot_token=placeholder, max_bot_token="max-token", _env_file=None)
+        )
+    assert str(refused.value) == (
+        "BOT_TOKEN: still the placeholder from .env.example; to serve MAX alone leave it empty "
+        "(BOT_TOKEN=), or put the token @BotFather gave you (/newbot) to serve Telegram too"
+    )
+    check_token_is_not_placeholder(load_settings(max_bot_token="max-token", _env_file=None))
