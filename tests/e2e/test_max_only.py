@@ -4,6 +4,7 @@ Telegram; Telegram alone touches no MAX server.
 In process (the harness's clock): the member's /start, /my, ✅ and the tick's reminder on MAX,
 long polling and the webhook. As real processes (`roadmap-bot invite | run | tick`): the same
 member on a MAX-only bot, and a Telegram-only bot beside a fake MAX that must hear nothing.
+And both tokens in webhook mode: one process, Telegram by its webhook and MAX beside it.
 """
 
 from __future__ import annotations
@@ -315,3 +316,48 @@ async def test_a_telegram_only_process_touches_no_max_server(tmp_path: Path) -> 
         assert code == 0, err
         assert "1 messages sent with 1 reminders" in out
     assert max_server.calls == []
+
+
+async def test_both_tokens_in_webhook_mode_serve_both_from_one_process(tmp_path: Path) -> None:
+    """Telegram by its webhook, MAX by long polling (no MAX_WEBHOOK_URL), one Application."""
+    port = _free_port()
+    async with FakeMaxServer() as max_server, FakeTelegramServer() as telegram:
+        settings = Settings(
+            bot_token=telegram.token,
+            telegram_api_base=telegram.base_url,
+            webhook_url="https://bot.example.org/tg/hook",
+            webhook_secret="s3cret-token_1",
+            webhook_host="127.0.0.1",
+            webhook_port=port,
+            max_bot_token=max_server.token,
+            max_api_base=max_server.base_url,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+            plan_paths=[],
+            units_paths=[],
+            tick_seconds=0,
+            _env_file=None,
+        )
+        app = build_application(settings)
+        report = await app.prepare()
+        stop = asyncio.Event()
+        serving = asyncio.create_task(app.serve_webhook(report, stop=stop))
+        try:
+            await telegram.wait_for_call("setWebhook", timeout=TIMEOUT)
+            update = telegram.send_text(PARENT, "/help")
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(
+                    f"http://127.0.0.1:{port}/tg/hook",
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token_1"},
+                ) as answer,
+            ):
+                assert answer.status == 200
+            assert telegram.calls_to("sendMessage", PARENT.id)
+            max_server.user_message(MAX_USER, "/help")
+            await max_server.wait_for(lambda: bool(max_server.sent_to(MAX_USER)), TIMEOUT)
+        finally:
+            stop.set()
+            await asyncio.wait_for(serving, TIMEOUT)
+            await app.close()
+    assert not any(c.method == "getUpdates" for c in telegram.calls)  # webhook, not polling
