@@ -68,7 +68,7 @@ from bot.startup import (
 )
 from bot.transport.max.client import MaxApiError, MaxClient, MaxNetworkError
 from bot.transport.max.entry import MaxEntry
-from bot.transport.max.runtime import max_client, serve_max
+from bot.transport.max.runtime import bot_name, max_client, serve_max
 from bot.transport.max.transport import MaxTransport
 from bot.transport.port import Outbound
 from bot.transport.telegram import TelegramOutbound
@@ -312,6 +312,20 @@ class MaxSide:
 
     async def serve(self, settings: Settings, stop: asyncio.Event) -> None:
         await serve_max(settings, self.client, self.entry, stop)
+
+
+@dataclass(slots=True)
+class MaxBotName:
+    """The MAX bot's public name for deep links: MAX_BOT_NAME, or asked from MAX once."""
+
+    settings: Settings
+    client: MaxClient
+    _known: str | None = None
+
+    async def __call__(self) -> str:
+        if self._known is None:
+            self._known = await bot_name(self.settings, self.client)
+        return self._known
 
 
 def merge_reports(first: TickReport, second: TickReport) -> TickReport:
@@ -773,6 +787,10 @@ def build_application(
                 telegram=settings.serves_telegram,
             ),
         )
+    # /settings on Telegram shows MAX's deep link for binding a MAX account.
+    dispatcher["max_bot_name"] = (
+        MaxBotName(settings, max_side.client) if max_side is not None else None
+    )
     return Application(
         settings=settings,
         engine=engine,

@@ -361,3 +361,44 @@ async def test_both_tokens_in_webhook_mode_serve_both_from_one_process(tmp_path:
             await asyncio.wait_for(serving, TIMEOUT)
             await app.close()
     assert not any(c.method == "getUpdates" for c in telegram.calls)  # webhook, not polling
+
+
+# --- One person on both messengers: /settings links MAX and chooses where reminders go -------
+
+
+async def test_a_member_links_max_chooses_it_and_is_reminded_there_once(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    async with running_bot(url, tmp_path, with_max=True, tick_seconds=0) as bot:
+        assert bot.max_server is not None
+        max_server = bot.max_server
+        await bot.join(SCHOOL_3, UNIT)
+
+        shown = (await bot.say(SCHOOL_3, "/settings")).result
+        assert shown["text"] == "MAX: не подключён\nНапоминания приходят в Telegram."
+        since = len(bot.server.calls)
+        await bot.press(SCHOOL_3, shown, text="🔗 Подключить MAX")
+        sent = await bot.server.wait_for_call(
+            "sendMessage", lambda call: call.chat_id == SCHOOL_3.id, since=since
+        )
+        link = sent.params["text"].splitlines()[-1]
+        assert link.startswith("https://max.ru/roadmap_test_bot?start=")
+
+        max_server.bot_started(MAX_USER, link_token(link))
+        await max_server.wait_for(lambda: bool(max_server.sent_to(MAX_USER)), TIMEOUT)
+        assert "привязан" in (max_server.sent_to(MAX_USER)[0].text or "").lower()
+
+        shown = (await bot.say(SCHOOL_3, "/settings")).result
+        labels = [b["text"] for row in shown["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["✓ 🔔 Напоминать в Telegram", "🔔 Напоминать в MAX"]
+        since = len(bot.server.calls)
+        await bot.press(SCHOOL_3, shown, text="🔔 Напоминать в MAX")
+        edited = await bot.server.wait_for_call("editMessageText", since=since)
+        assert "Напоминания приходят в MAX." in edited.params["text"]
+
+        reminders_before = len(bot.server.calls_to("sendMessage", SCHOOL_3.id))
+        bot.clock.set(THREE_DAYS_LEFT)
+        assert (await bot.app.tick()).delivered == 1
+        assert (await bot.app.tick()).delivered == 0
+        [reminder] = [m for m in max_server.sent_to(MAX_USER) if (m.text or "").startswith("🔔")]
+        assert "осталось 3 дня" in (reminder.text or "")
+        assert len(bot.server.calls_to("sendMessage", SCHOOL_3.id)) == reminders_before
