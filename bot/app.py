@@ -46,7 +46,7 @@ from bot.scale.fsm import DatabaseEventIsolation, DatabaseStorage
 from bot.scale.leases import take_lease
 from bot.scale.ledger import UpdateLedgerMiddleware, forget_old_updates
 from bot.scale.metrics import Metrics
-from bot.scale.web import Probes, build_web_app, webhook_path
+from bot.scale.web import Probes, build_probes_app, build_web_app, webhook_path
 from bot.services.errors import DomainError
 from bot.services.hotline import drafts
 from bot.services.members import role_holders
@@ -68,7 +68,7 @@ from bot.startup import (
 )
 from bot.transport.max.client import MaxApiError, MaxClient, MaxNetworkError
 from bot.transport.max.entry import MaxEntry
-from bot.transport.max.runtime import max_client, serve_max
+from bot.transport.max.runtime import bot_name, max_client, serve_max
 from bot.transport.max.transport import MaxTransport
 from bot.transport.port import Outbound
 from bot.transport.telegram import TelegramOutbound
@@ -87,6 +87,19 @@ logger = logging.getLogger(__name__)
 WEBHOOK_SETTINGS_MISSING = (
     "webhook mode needs WEBHOOK_URL (the public https:// address) and WEBHOOK_SECRET"
 )
+MAX_WEBHOOK_SETTINGS_MISSING = (
+    "webhook mode without BOT_TOKEN serves MAX alone: it needs MAX_WEBHOOK_URL (the public "
+    "https:// address) and MAX_WEBHOOK_SECRET"
+)
+TELEGRAM_NOT_CONFIGURED = "Telegram is not configured (BOT_TOKEN is not set)"
+
+
+class TelegramNotConfiguredError(RuntimeError):
+    """Something only Telegram can do was asked of a bot that serves MAX alone."""
+
+    def __init__(self) -> None:
+        super().__init__(TELEGRAM_NOT_CONFIGURED)
+
 
 CONTROL_MINUTES = 5
 """How often escalations and weekly digests are looked for (they go out with the next tick)."""
@@ -168,6 +181,8 @@ async def load_data(
 
 def build_bot(settings: Settings, requests: LimitedRequests) -> Bot:
     """The bot; every call it makes goes through `requests` (one limiter per token)."""
+    if settings.bot_token is None:
+        raise TelegramNotConfiguredError
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
         if settings.telegram_api_base
@@ -248,9 +263,12 @@ async def set_commands(
 ADMIN_MESSAGE_LIMIT = 4000  # below Telegram's 4096 characters
 
 
-async def tell_admins(bot: Bot, admin_ids: frozenset[int], problems: Sequence[str]) -> None:
-    """Plan errors go to the people who can fix them, not only to a log nobody reads."""
-    if not problems:
+async def tell_admins(bot: Bot | None, admin_ids: frozenset[int], problems: Sequence[str]) -> None:
+    """Plan errors go to the people who can fix them, not only to a log nobody reads.
+
+    Admins are Telegram users: without Telegram (bot None) the problems are in the log only
+    (each was logged when found)."""
+    if not problems or bot is None:
         return
     texts = admin_messages([f"• {p}" for p in problems])
     for admin_id in sorted(admin_ids):
@@ -302,6 +320,20 @@ class MaxSide:
         await serve_max(settings, self.client, self.entry, stop)
 
 
+@dataclass(slots=True)
+class MaxBotName:
+    """The MAX bot's public name for deep links: MAX_BOT_NAME, or asked from MAX once."""
+
+    settings: Settings
+    client: MaxClient
+    _known: str | None = None
+
+    async def __call__(self) -> str:
+        if self._known is None:
+            self._known = await bot_name(self.settings, self.client)
+        return self._known
+
+
 def merge_reports(first: TickReport, second: TickReport) -> TickReport:
     """One report of two transports' ticks: counts added, lists joined."""
     merged = TickReport()
@@ -316,7 +348,8 @@ class Application:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    bot: Bot
+    telegram_bot: Bot | None
+    """Telegram's bot; None when only MAX is configured (no BOT_TOKEN)."""
     dispatcher: Dispatcher
     clock: Clock
     requests: LimitedRequests
@@ -325,6 +358,15 @@ class Application:
     worker_id: str = field(default_factory=worker_name)
     _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _halt: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by `stop()`: ends serving MAX alone (Telegram's polling is stopped by aiogram)."""
+
+    @property
+    def bot(self) -> Bot:
+        """Telegram's bot, for what only Telegram does; TelegramNotConfiguredError without it."""
+        if self.telegram_bot is None:
+            raise TelegramNotConfiguredError
+        return self.telegram_bot
 
     @property
     def limiter(self) -> RateLimiter:
@@ -340,9 +382,9 @@ class Application:
         started = time.perf_counter()
         # Once per configured messenger; each releases and sends only its own share, so a
         # person is reminded once, where they chose.
-        outbounds: list[tuple[Outbound, RateLimiter, str]] = [
-            (TelegramOutbound(self.bot), self.limiter, self.worker_id)
-        ]
+        outbounds: list[tuple[Outbound, RateLimiter, str]] = []
+        if self.telegram_bot is not None:
+            outbounds.append((TelegramOutbound(self.telegram_bot), self.limiter, self.worker_id))
         if self.max is not None:
             outbounds.append((self.max.transport, self.max.limiter, f"{self.worker_id}/max"))
         report = TickReport()
@@ -443,7 +485,8 @@ class Application:
             max_instances=1,
             coalesce=True,
         )
-        if self.settings.hotline_chat_id is not None:
+        if self.settings.hotline_chat_id is not None and self.telegram_bot is not None:
+            # The operators' desk and the askers it reminds are on Telegram.
             scheduler.add_job(
                 self.once,
                 IntervalTrigger(minutes=5, timezone=UTC),
@@ -501,9 +544,11 @@ class Application:
 
     async def hotline_tick(self) -> None:
         """Tell askers whose question waits longer than the operators should take."""
+        if self.telegram_bot is None:
+            return
         await remind_waiting_askers(
             self.sessions,
-            self.bot,
+            self.telegram_bot,
             hours=self.settings.hotline_schedule(),
             answer_within=timedelta(minutes=self.settings.hotline_answer_minutes),
             now=self.clock.now(),
@@ -515,17 +560,25 @@ class Application:
         service: FaqService = self.dispatcher["faq"]
         overdue = service.due_for_review(self.clock.now().date())
         if overdue:
+            if self.telegram_bot is None:  # the admins are Telegram users: the log says it
+                for entry in overdue:
+                    logger.warning("FAQ entry %s: review was due %s", entry.id, entry.review_by)
             await tell_admins(
-                self.bot,
+                self.telegram_bot,
                 self.settings.admin_ids,
                 [f"FAQ entry {e.id}: review was due {e.review_by:%d.%m.%Y}" for e in overdue],
             )
 
     async def poll(self, report: StartupReport, *, handle_signals: bool = True) -> None:
-        """Long polling; with handle_signals, SIGINT and SIGTERM stop it cleanly."""
-        i18n: I18n = self.dispatcher["i18n"]
-        await set_commands(self.bot, i18n, self.sessions, self.settings.admin_ids)
-        await tell_admins(self.bot, self.settings.admin_ids, report.problems)
+        """Long polling; with handle_signals, SIGINT and SIGTERM stop it cleanly.
+
+        Without Telegram (MAX alone) nothing is asked of Telegram: MAX is served (by long
+        polling or its webhook, per its settings) until `stop()` or a signal."""
+        telegram = self.telegram_bot
+        if telegram is not None:
+            i18n: I18n = self.dispatcher["i18n"]
+            await set_commands(telegram, i18n, self.sessions, self.settings.admin_ids)
+            await tell_admins(telegram, self.settings.admin_ids, report.problems)
         # TICK_SECONDS=0: no in-process ticks, `roadmap-bot tick` runs from cron instead.
         scheduler = self.scheduler() if self.settings.tick_seconds else None
         if scheduler is not None:
@@ -533,10 +586,13 @@ class Application:
         max_stop = asyncio.Event()
         max_task = self._start_max(max_stop)
         try:
-            # Telegram refuses getUpdates while a webhook is set: a bot that ran in webhook
-            # mode before keeps its pending updates and polls them from here.
-            await self.bot.delete_webhook(drop_pending_updates=False)
-            await self.dispatcher.start_polling(self.bot, handle_signals=handle_signals)
+            if telegram is None:
+                await self._serve_max_alone(max_task, handle_signals=handle_signals)
+            else:
+                # Telegram refuses getUpdates while a webhook is set: a bot that ran in webhook
+                # mode before keeps its pending updates and polls them from here.
+                await telegram.delete_webhook(drop_pending_updates=False)
+                await self.dispatcher.start_polling(telegram, handle_signals=handle_signals)
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
@@ -560,26 +616,35 @@ class Application:
         self, report: StartupReport, *, stop: asyncio.Event | None = None
     ) -> None:
         """Webhook mode: setWebhook, then serve updates, /healthz, /readyz and /metrics until
-        SIGINT or SIGTERM (or `stop`, for tests)."""
+        SIGINT or SIGTERM (or `stop`, for tests).
+
+        Without Telegram (MAX alone) the probes are served on the same address and MAX posts
+        to its own webhook (MAX_WEBHOOK_URL); nothing is asked of Telegram."""
+        telegram = self.telegram_bot
         url, secret = self.settings.webhook_url, self.settings.webhook_secret
-        if url is None or secret is None:
+        if telegram is not None and (url is None or secret is None):
             raise StartupError(WEBHOOK_SETTINGS_MISSING, EXIT_CONFIG)
+        if telegram is None and self.settings.max_webhook_url is None:
+            raise StartupError(MAX_WEBHOOK_SETTINGS_MISSING, EXIT_CONFIG)
         stop = stop or asyncio.Event()
         if not stop.is_set():
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-        await set_commands(
-            self.bot, self.dispatcher["i18n"], self.sessions, self.settings.admin_ids
-        )
-        await tell_admins(self.bot, self.settings.admin_ids, report.problems)
-        web_app = build_web_app(
-            self.dispatcher,
-            self.bot,
-            path=webhook_path(url),
-            secret=secret.get_secret_value(),
-            probes=self.probes(),
-        )
+        if telegram is not None and url is not None and secret is not None:
+            await set_commands(
+                telegram, self.dispatcher["i18n"], self.sessions, self.settings.admin_ids
+            )
+            await tell_admins(telegram, self.settings.admin_ids, report.problems)
+            web_app = build_web_app(
+                self.dispatcher,
+                telegram,
+                path=webhook_path(url),
+                secret=secret.get_secret_value(),
+                probes=self.probes(),
+            )
+        else:
+            web_app = build_probes_app(self.probes())
         runner = web.AppRunner(web_app, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
@@ -588,23 +653,24 @@ class Application:
         max_stop = asyncio.Event()
         max_task: asyncio.Task[None] | None = None
         try:
-            # Listening before Telegram is told where: its first update finds the server up.
-            await self.bot.set_webhook(
-                url,
-                secret_token=secret.get_secret_value(),
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-                drop_pending_updates=False,
-            )
+            if telegram is not None and url is not None and secret is not None:
+                # Listening before Telegram is told where: its first update finds the server up.
+                await telegram.set_webhook(
+                    url,
+                    secret_token=secret.get_secret_value(),
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                    drop_pending_updates=False,
+                )
             if scheduler is not None:
                 scheduler.start()
             max_task = self._start_max(max_stop)
             logger.info(
                 "webhook mode: %s, listening on %s:%d",
-                url,
+                url if telegram is not None else f"MAX only, {self.settings.max_webhook_url}",
                 self.settings.webhook_host,
                 self.settings.webhook_port,
             )
-            await stop.wait()
+            await _until_stopped(stop, max_task)
         finally:
             # /readyz answers 503 from here: the proxy stops sending before we stop serving.
             self._stopping.set()
@@ -614,6 +680,26 @@ class Application:
             await runner.cleanup()  # lets the updates being handled finish
             async with self._ticking:
                 pass
+
+    async def _serve_max_alone(
+        self, max_task: "asyncio.Task[None] | None", *, handle_signals: bool
+    ) -> None:
+        """Until `stop()`, SIGINT or SIGTERM: MAX's task serves meanwhile."""
+        loop = asyncio.get_running_loop()
+        signals = (signal.SIGINT, signal.SIGTERM) if handle_signals else ()
+        for signum in signals:
+            loop.add_signal_handler(signum, self._halt.set)
+        try:
+            await _until_stopped(self._halt, max_task)
+        finally:
+            for signum in signals:
+                loop.remove_signal_handler(signum)
+
+    async def stop(self) -> None:
+        """Stop `poll()`: Telegram's polling, or serving MAX alone."""
+        self._halt.set()
+        if self.telegram_bot is not None:
+            await self.dispatcher.stop_polling()
 
     def _start_max(self, stop: asyncio.Event) -> "asyncio.Task[None] | None":
         if self.max is None:
@@ -640,10 +726,25 @@ class Application:
                 raise describe_max_error(self.settings, error) from error
 
     async def close(self) -> None:
-        await self.bot.session.close()
+        if self.telegram_bot is not None:
+            await self.telegram_bot.session.close()
         if self.max is not None:
             await self.max.http.close()
         await self.engine.dispose()
+
+
+async def _until_stopped(stop: asyncio.Event, task: "asyncio.Task[None] | None") -> None:
+    """Wait for `stop`; a serving task that ends first (an error it could not get over) ends
+    the wait too, with its error: a bot that no longer receives anything must not look alive."""
+    waiting = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait(
+            [waiting] if task is None else [waiting, task], return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        waiting.cancel()
+    if task is not None and task.done() and not task.cancelled():
+        task.result()  # raises what ended it
 
 
 def shared_budget(engine: AsyncEngine) -> SharedBudget | None:
@@ -660,14 +761,14 @@ def build_application(
     sessions = session_factory(engine)
     requests = LimitedRequests(limiter or RateLimiter(shared=shared_budget(engine)))
     i18n = create_i18n(settings.default_locale)
-    bot = build_bot(settings, requests)
+    bot = build_bot(settings, requests) if settings.serves_telegram else None
     metrics = Metrics()
     dispatcher = build_dispatcher(
         settings, engine=engine, sessions=sessions, i18n=i18n, clock=clock, metrics=metrics
     )
     dispatcher["desk"] = (
         OperatorsDesk(bot, settings.hotline_chat_id, forum=settings.hotline_forum)
-        if settings.hotline_chat_id is not None
+        if settings.hotline_chat_id is not None and bot is not None
         else None
     )
     max_side = None
@@ -688,13 +789,19 @@ def build_application(
                 settings.default_locale,
                 page_size=settings.page_size,
                 undo_window=settings.undo_window,
+                questions_per_hour=settings.hotline_questions_per_hour,
+                telegram=settings.serves_telegram,
             ),
         )
+    # /settings on Telegram shows MAX's deep link for binding a MAX account.
+    dispatcher["max_bot_name"] = (
+        MaxBotName(settings, max_side.client) if max_side is not None else None
+    )
     return Application(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        bot=bot,
+        telegram_bot=bot,
         dispatcher=dispatcher,
         clock=clock,
         requests=requests,
@@ -706,8 +813,11 @@ def build_application(
 async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
     """Check what can be checked, then run; a StartupError is one line for the operator."""
     check_token_is_not_placeholder(settings)
-    if webhook and (settings.webhook_url is None or settings.webhook_secret is None):
-        raise StartupError(WEBHOOK_SETTINGS_MISSING, EXIT_CONFIG)
+    if webhook and settings.serves_telegram:
+        if settings.webhook_url is None or settings.webhook_secret is None:
+            raise StartupError(WEBHOOK_SETTINGS_MISSING, EXIT_CONFIG)
+    elif webhook and settings.max_webhook_url is None:
+        raise StartupError(MAX_WEBHOOK_SETTINGS_MISSING, EXIT_CONFIG)
     problem = sqlite_problem(settings.database_url)
     if problem is not None:
         raise StartupError(problem, EXIT_DATABASE)
@@ -715,10 +825,11 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
         logger.warning("%s", warning)
     app = build_application(settings)
     try:
-        try:
-            await app.bot.get_me()
-        except (TelegramAPIError, OSError, TimeoutError) as error:
-            raise describe_telegram_error(settings, error) from error
+        if app.telegram_bot is not None:
+            try:
+                await app.telegram_bot.get_me()
+            except (TelegramAPIError, OSError, TimeoutError) as error:
+                raise describe_telegram_error(settings, error) from error
         await app.check_max()
         try:
             report = await app.prepare()
@@ -727,6 +838,8 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
         unknown_plan = hotline_plan_warning(settings, [s.plan_id for s in report.synced])
         if unknown_plan is not None:
             logger.warning("%s", unknown_plan)
+        # After the checks: a start that fails prints its one line and nothing else.
+        logger.info("serving: %s", ", ".join(settings.messengers))
         if webhook:
             await app.serve_webhook(report)
         else:

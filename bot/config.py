@@ -15,6 +15,10 @@ TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{5,256}")
 Locale = Literal["ru", "en"]
+NO_MESSENGER = (
+    "neither BOT_TOKEN (Telegram) nor MAX_BOT_TOKEN (MAX) is set; set one or both "
+    "(see .env.example)"
+)
 
 
 class ConfigError(Exception):
@@ -26,7 +30,8 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
     )
 
-    bot_token: SecretStr
+    # Telegram: BOT_TOKEN; MAX: MAX_BOT_TOKEN. Either or both; neither is refused (below).
+    bot_token: SecretStr | None = None
     # In the working directory (the container's volume), never inside the installed package.
     database_url: str = "sqlite+aiosqlite:///roadmap-bot.sqlite3"
     # The plans, directory and FAQ shipped with the package, wherever it is installed.
@@ -68,10 +73,15 @@ class Settings(BaseSettings):
     max_webhook_host: str = "0.0.0.0"
     max_webhook_port: int = Field(default=8081, ge=1, le=65535)
 
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _optional_token(cls, value: object) -> object:
+        return None if value == "" else value  # `BOT_TOKEN=` in .env: MAX alone
+
     @field_validator("bot_token")
     @classmethod
-    def _token_shape(cls, value: SecretStr) -> SecretStr:
-        if not TOKEN_RE.match(value.get_secret_value()):
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_RE.match(value.get_secret_value()):
             raise ValueError("does not look like a token from @BotFather (123456:ABC…)")
         return value
 
@@ -184,6 +194,31 @@ class Settings(BaseSettings):
         if value is not None and not MAX_SECRET_RE.fullmatch(value.get_secret_value()):
             raise ValueError("5-256 characters of A-Z, a-z, 0-9, _ and - (MAX's rule)")
         return value
+
+    @model_validator(mode="after")
+    def _a_messenger(self) -> "Settings":
+        if self.bot_token is None and self.max_bot_token is None:
+            raise ValueError(NO_MESSENGER)
+        return self
+
+    @property
+    def serves_telegram(self) -> bool:
+        """Telegram is served: BOT_TOKEN is set."""
+        return self.bot_token is not None
+
+    @property
+    def serves_max(self) -> bool:
+        """MAX is served: MAX_BOT_TOKEN is set."""
+        return self.max_bot_token is not None
+
+    @property
+    def messengers(self) -> tuple[Literal["telegram", "max"], ...]:
+        """The configured messengers, Telegram first (the order reminders fall back in)."""
+        named: tuple[tuple[bool, Literal["telegram", "max"]], ...] = (
+            (self.serves_telegram, "telegram"),
+            (self.serves_max, "max"),
+        )
+        return tuple(name for configured, name in named if configured)
 
     @model_validator(mode="after")
     def _max_webhook(self) -> "Settings":

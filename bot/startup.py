@@ -58,7 +58,21 @@ def sqlite_problem(database_url: str) -> str | None:
 def settings_warnings(settings: Settings) -> list[str]:
     """What is allowed but probably a mistake; logged as warnings at start."""
     warnings: list[str] = []
-    if not settings.admin_ids:
+    if not settings.serves_telegram:
+        warnings.extend(
+            f"{name} is set but BOT_TOKEN is not: Telegram is not served, so {what}"
+            for name, value, what in (
+                ("HOTLINE_CHAT_ID", settings.hotline_chat_id, "no question reaches operators"),
+                ("WEBHOOK_URL", settings.webhook_url, "Telegram's webhook is not set"),
+                (
+                    "ADMIN_IDS",
+                    settings.admin_ids or None,
+                    "admins administer from the command line (roadmap-bot invite, units, sync)",
+                ),
+            )
+            if value is not None
+        )
+    elif not settings.admin_ids:
         warnings.append(
             "ADMIN_IDS is empty: nobody can invite or administer; put your Telegram user id "
             "(ask @userinfobot) in ADMIN_IDS and restart"
@@ -145,9 +159,18 @@ def describe_max_error(settings: Settings, error: BaseException) -> StartupError
 
 
 def check_token_is_not_placeholder(settings: Settings) -> None:
-    if PLACEHOLDER_MARK in settings.bot_token.get_secret_value():
+    if settings.bot_token is None or PLACEHOLDER_MARK not in settings.bot_token.get_secret_value():
+        return
+    if settings.serves_max:
+        # Someone setting up MAX alone filled in MAX_BOT_TOKEN and left the example's line.
         raise StartupError(
-            "BOT_TOKEN: still the placeholder from .env.example; put the token @BotFather gave "
-            "you (/newbot) in .env — or try `roadmap-bot demo`, which needs none",
+            "BOT_TOKEN: still the placeholder from .env.example; to serve MAX alone leave it "
+            "empty (BOT_TOKEN=), or put the token @BotFather gave you (/newbot) to serve "
+            "Telegram too",
             EXIT_CONFIG,
         )
+    raise StartupError(
+        "BOT_TOKEN: still the placeholder from .env.example; put the token @BotFather gave "
+        "you (/newbot) in .env — or try `roadmap-bot demo`, which needs none",
+        EXIT_CONFIG,
+    )

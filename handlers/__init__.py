@@ -10,6 +10,7 @@ from handlers import (
     errors,
     evidence,
     hotline,
+    messengers,
     operators,
     reminders,
     review,
@@ -26,6 +27,7 @@ def build_router(operators_chat_id: int | None = None) -> Router:
         assignments.create_router(),
         evidence.create_router(),  # files for an assignment, before the hotline takes free text
         reminders.create_router(),
+        messengers.create_router(),  # /settings: linking MAX, where reminders go
         control.create_router(),  # /overdue, /progress, /measure, /coverage, /report
         review.create_router(),  # /review, acceptance and extension requests
         operators.create_router(operators_chat_id),  # before the hotline: the desk is a chat too

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import build_bot, load_data, run_forever
+from bot.app import TELEGRAM_NOT_CONFIGURED, build_bot, load_data, run_forever
 from bot.clock import SystemClock
 from bot.commands.common import load_cli_settings
 from bot.config import Settings
@@ -160,7 +160,15 @@ def invite_command(args: argparse.Namespace) -> int:
         print("error: a member invitation needs --plan and --unit", file=sys.stderr)
         return 2
     username = args.bot_username
-    if username is None:
+    if not settings.serves_telegram:
+        if username is not None:
+            print(
+                f"error: {TELEGRAM_NOT_CONFIGURED}: no Telegram link to make; "
+                "leave out --bot-username",
+                file=sys.stderr,
+            )
+            return 2
+    elif username is None:
         try:
             username = asyncio.run(_bot_username(settings))
         except StartupError as error:
@@ -189,7 +197,10 @@ def invite_command(args: argparse.Namespace) -> int:
         )
         # One invitation, a link for each configured messenger: whichever is opened first
         # binds the person on that messenger, and the invitation is used up.
-        print(deep_link(username, token))
+        if username is not None:
+            print(deep_link(username, token))
+        else:
+            print(f"no Telegram link: {TELEGRAM_NOT_CONFIGURED}", file=sys.stderr)
         if max_name is not None:
             print(max_deep_link(max_name, token))
         print(f"single use, expires {invitation.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)

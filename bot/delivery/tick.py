@@ -108,13 +108,10 @@ class DeliverySettings:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "DeliverySettings":
-        transports: tuple[Transport, ...] = ("telegram",)
-        if settings.max_bot_token is not None:
-            transports = ("telegram", "max")
         return cls(
             admin_ids=settings.admin_ids,
             default_locale=settings.default_locale,
-            transports=transports,
+            transports=settings.messengers,
         )
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.services.control import ControlStatus
+from bot.domain.report import ControlStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,15 @@
 """The table both the workbook and the CSV are made of: one row per unit and deadline window."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from bot.reports.labels import ReportLabels
-from bot.services.control import ReportRow
+from bot.domain.report import ReportRow
+
+if TYPE_CHECKING:  # the words come from the caller; gettext (aiogram's) is not a rule's
+    from bot.reports.labels import ReportLabels
 
 Cell = str | int | date | datetime | None
 

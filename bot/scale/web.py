@@ -106,6 +106,20 @@ class Probes:
         return web.Response(body=body.encode(), headers={"Content-Type": CONTENT_TYPE})
 
 
+def add_probes(web_app: web.Application, probes: Probes) -> None:
+    web_app.router.add_get("/healthz", probes.healthz)
+    web_app.router.add_get("/readyz", probes.readyz)
+    web_app.router.add_get("/metrics", probes.metrics_page)
+
+
+def build_probes_app(probes: Probes) -> web.Application:
+    """/healthz, /readyz and /metrics alone: webhook mode of a bot serving MAX alone (MAX
+    posts its updates to a server of its own, bot/transport/max/runtime.py)."""
+    web_app = web.Application()
+    add_probes(web_app, probes)
+    return web_app
+
+
 def build_web_app(
     dispatcher: Dispatcher,
     bot: Bot,
@@ -120,9 +134,7 @@ def build_web_app(
         dispatcher, bot, handle_in_background=False, secret_token=secret
     ).register(web_app, path=path)
     setup_application(web_app, dispatcher, bot=bot)
-    web_app.router.add_get("/healthz", probes.healthz)
-    web_app.router.add_get("/readyz", probes.readyz)
-    web_app.router.add_get("/metrics", probes.metrics_page)
+    add_probes(web_app, probes)
     if on_shutdown is not None:
         stop = on_shutdown
 

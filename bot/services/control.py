@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,9 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+# Re-exported (`X as X`, mypy's explicit form): handlers and tests import them from here.
+from bot.domain.report import ControlStatus as ControlStatus  # noqa: PLC0414
+from bot.domain.report import ReportRow as ReportRow  # noqa: PLC0414
 from bot.plan.model import plan_label
 from bot.plan.parties import PartyKind, normalize_name
 from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, with_assignment_context
@@ -46,15 +48,6 @@ MAX_PAGE_SIZE = 50
 
 _confirmer = aliased(UserRow, name="confirmer")
 _live = and_(AssignmentRow.active, WindowRow.active, TaskRow.active, UnitRow.active)
-
-
-class ControlStatus(StrEnum):
-    CONFIRMED = "confirmed"
-    OVERDUE = "overdue"
-    DUE = "due"
-    """The window has started (or has no start) and its last day has not passed."""
-    UPCOMING = "upcoming"
-    """The window has not started yet."""
 
 
 def classify(
@@ -1012,28 +1005,6 @@ async def coverage(session: AsyncSession, plan_id: str | None = None) -> Coverag
 
 
 # ----------------------------------------------------------------------------------- report
-
-
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    section_code: str | None
-    section_title: str
-    code: str
-    title: str
-    measure_title: str | None
-    term_text: str | None
-    responsible: str | None
-    window_start: date | None
-    window_end: date | None
-    """None for a measure whose term gives no date yet («по графику ФЦТ»)."""
-    window_label: str | None
-    unit_name: str
-    status: ControlStatus | None
-    """None: no date yet, so no assignment; the unit is asked all the same."""
-    days_overdue: int | None
-    confirmed_at: datetime | None
-    """In the plan's time zone."""
-    confirmed_by: str | None
 
 
 @dataclass(frozen=True, slots=True)

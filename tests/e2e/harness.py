@@ -171,11 +171,14 @@ async def running_bot(
     plan_yaml: str = PLAN_YAML,
     limit_scale: float | None = None,
     with_max: bool = False,
+    with_telegram: bool = True,
     **overrides: Any,
 ) -> AsyncIterator[Harness]:
     """With `limit_scale`, the fake server enforces Telegram's limits that many times faster
     and the bot's limiter is scaled alike; without, neither limits anything noticeably.
-    With `with_max`, MAX_BOT_TOKEN is set too and a fake MAX server runs beside."""
+    With `with_max`, MAX_BOT_TOKEN is set too and a fake MAX server runs beside. Without
+    `with_telegram` (and with `with_max`), BOT_TOKEN is not set: the bot serves MAX alone, and
+    the fake Bot API server still runs, to show that nothing reaches it."""
     plan = tmp_path / "plan.yaml"
     plan.write_text(plan_yaml, encoding="utf-8")
     units = tmp_path / "units.yaml"
@@ -196,8 +199,9 @@ async def running_bot(
             }
         server.add_chat(ADMIN.private_chat())
         server.add_chat(DESK_CHAT)
+        if with_telegram:
+            overrides = {"bot_token": server.token, **overrides}
         settings = Settings(
-            bot_token=server.token,
             database_url=db_url,
             plan_paths=[str(plan)],
             units_paths=[str(units)],
@@ -214,10 +218,16 @@ async def running_bot(
         assert report.problems == []
         polling = asyncio.create_task(app.poll(report, handle_signals=False))
         try:
-            await server.wait_until_polled()
+            if with_telegram:
+                await server.wait_until_polled()
+            if max_server is not None and settings.max_webhook_url is None:
+                started = max_server
+                await started.wait_for(
+                    lambda: any(c.path == "GET /subscriptions" for c in started.calls)
+                )
             yield Harness(server, app, clock, settings, max_server)
         finally:
-            await app.dispatcher.stop_polling()
+            await app.stop()
             await polling
             await app.close()
 

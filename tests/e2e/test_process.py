@@ -15,7 +15,11 @@ STARTUP_TIMEOUT = 30.0
 def bot_env(server: FakeTelegramServer | None, tmp_path: Path) -> dict[str, str]:
     plan = tmp_path / "plan.yaml"
     plan.write_text(PLAN_YAML, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"BOT_TOKEN", "MAX_BOT_TOKEN", "DATABASE_URL"}
+    }
     env.update(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
         PLAN_PATHS=str(plan),
@@ -26,7 +30,8 @@ def bot_env(server: FakeTelegramServer | None, tmp_path: Path) -> dict[str, str]
     return env
 
 
-async def test_missing_token_stops_with_one_clear_line(tmp_path: Path) -> None:
+async def test_no_token_at_all_stops_with_one_clear_line(tmp_path: Path) -> None:
+    """Neither BOT_TOKEN nor MAX_BOT_TOKEN: one of them is needed (either alone will do)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run",
         env=bot_env(None, tmp_path), cwd=tmp_path,
@@ -35,7 +40,10 @@ async def test_missing_token_stops_with_one_clear_line(tmp_path: Path) -> None:
     _out, err = await process.communicate()
 
     assert process.returncode == 2
-    assert err.decode().strip() == "configuration error: BOT_TOKEN is not set (see .env.example)"
+    assert err.decode().strip() == (
+        "configuration error: neither BOT_TOKEN (Telegram) nor MAX_BOT_TOKEN (MAX) is set; set "
+        "one or both (see .env.example)"
+    )
 
 
 async def test_the_process_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

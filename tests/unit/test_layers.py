@@ -65,6 +65,88 @@ def test_the_rules_import_no_messenger_no_handler_and_no_transport() -> None:
     assert _violations(DOMAIN, MESSENGER) == []
 
 
+ABOVE_THE_RULES = ("storage", "sqlalchemy", "bot.services", "bot.screens", "bot.control")
+
+
+def _runtime_imports(path: Path) -> list[str]:
+    """What importing `path` imports (`if TYPE_CHECKING:` blocks left out); for
+    `from a import b` both `a` and `a.b`, since `b` may be a module."""
+    found: list[str] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                for other in child.orelse:
+                    visit_one(other)
+                continue
+            visit_one(child)
+
+    def visit_one(node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+            found.extend(f"{node.module}.{alias.name}" for alias in node.names)
+        visit(node)
+
+    visit(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+    return found
+
+
+def _source_of(module: str, root: Path = ROOT) -> Path | None:
+    parts = module.split(".")
+    for candidate in (
+        root.joinpath(*parts).with_suffix(".py"),
+        root.joinpath(*parts, "__init__.py"),
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _reached(start: Path, root: Path = ROOT) -> dict[str, Path]:
+    """Every module importing `start` loads, through the project's own modules: module → the
+    file that imports it."""
+    reached: dict[str, Path] = {}
+    todo, seen = [start], {start}
+    while todo:
+        path = todo.pop()
+        for module in _runtime_imports(path):
+            reached.setdefault(module, path)
+            source = _source_of(module, root)
+            if source is not None and source not in seen:
+                seen.add(source)
+                todo.append(source)
+    return reached
+
+
+def test_the_rules_reach_no_messenger_and_nothing_above_them_when_imported() -> None:
+    """Not only their own imports: what those load too (report rows once reached aiogram and
+    the services through the report's labels and the services' row type)."""
+    forbidden = (*MESSENGER, *ABOVE_THE_RULES)
+    found = [
+        f"{path.relative_to(ROOT)} loads {module} (imported by {by.relative_to(ROOT)})"
+        for entry in DOMAIN
+        for path in _files(entry)
+        for module, by in _reached(path).items()
+        if _under(module, forbidden)
+    ]
+    assert found == []
+
+
+def test_the_transitive_check_follows_the_projects_modules(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "rule.py").write_text(
+        "from typing import TYPE_CHECKING\nfrom pkg import words\n"
+        "if TYPE_CHECKING:\n    import handlers.typing_only\n"
+    )
+    (tmp_path / "pkg" / "words.py").write_text("from aiogram.utils.i18n import gettext\n")
+    reached = _reached(tmp_path / "pkg" / "rule.py", tmp_path)
+    assert reached["aiogram.utils.i18n"] == tmp_path / "pkg" / "words.py"
+    assert "handlers.typing_only" not in reached
+
+
 def test_the_sender_and_the_port_speak_to_no_messenger() -> None:
     speaking = ("aiogram", "aiohttp", "handlers", "bot.transport.telegram", "bot.app")
     assert _violations(NEUTRAL, speaking, NEUTRAL_ALLOWED) == []

@@ -87,6 +87,10 @@ async def test_429_waits_then_sends_once(both: Both) -> None:
     assert both.max_server.sent() == []
     [row] = await both.world.outbox()
     assert row.status == DeliveryStatus.PENDING and row.attempts == 0
+    # Not before MAX's Retry-After: a tick within it sends nothing.
+    early = await both.tick(BEFORE_3 + timedelta(seconds=20))
+    assert early.delivered == 0
+    assert both.max_server.sent() == []
     later = await both.tick(BEFORE_3 + timedelta(seconds=31))
     assert later.delivered == 1
     assert len(both.max_server.sent_to(MAX_ID)) == 1
@@ -98,6 +102,9 @@ async def test_503_is_retried_after_a_backoff_and_sent_once(both: Both) -> None:
     assert first.retried == 1 and first.delivered == 0
     [row] = await both.world.outbox()
     assert row.status == DeliveryStatus.PENDING and row.attempts == 1
+    early = await both.tick(BEFORE_3 + timedelta(seconds=10))  # the first backoff is 30 s
+    assert early.delivered == 0
+    assert both.max_server.sent() == []
     later = await both.tick(BEFORE_3 + timedelta(hours=1))
     assert later.delivered == 1
     assert len(both.max_server.sent_to(MAX_ID)) == 1
@@ -110,8 +117,13 @@ async def test_a_lost_answer_is_uncertain_and_never_sent_again(both: Both) -> No
     [row] = await both.world.outbox()
     assert row.status == DeliveryStatus.UNCERTAIN
     for hours in (1, 24):
-        await both.tick(BEFORE_3 + timedelta(hours=hours))
+        for via in ("max", "telegram"):
+            later = await both.tick(BEFORE_3 + timedelta(hours=hours), via=via)
+            assert later.delivered == 0
     assert len(both.max_server.sent_to(MAX_ID)) == 1  # MAX did show it, once
+    assert both.world.bot.messages == []  # nor is it "made up for" on Telegram
+    [row] = await both.world.outbox()
+    assert row.status == DeliveryStatus.UNCERTAIN
 
 
 async def test_a_user_who_stopped_the_bot_on_max_is_not_written_to_again(both: Both) -> None:
@@ -121,3 +133,19 @@ async def test_a_user_who_stopped_the_bot_on_max_is_not_written_to_again(both: B
     [row] = await both.world.outbox()
     assert row.status == DeliveryStatus.FAILED
     assert both.max_server.sent() == []
+
+
+async def test_who_chose_telegram_is_reminded_once_there_and_not_on_max(both: Both) -> None:
+    async with both.world.sessions() as session:
+        await set_preferred_transport(session, MEMBER, "telegram")
+        await session.commit()
+    on_max = await both.tick()  # MAX's tick releases first; the row is Telegram's
+    on_telegram = await both.tick(via="telegram")
+    assert (on_max.delivered, on_telegram.delivered) == (0, 1)
+    assert both.max_server.sent() == []
+    assert len(both.world.bot.messages) == 1
+    [row] = await both.world.outbox()
+    assert (row.transport, row.chat_id, row.status) == ("telegram", MEMBER, DeliveryStatus.SENT)
+    for via in ("max", "telegram"):
+        assert (await both.tick(BEFORE_3 + timedelta(minutes=5), via=via)).delivered == 0
+    assert both.max_server.sent() == [] and len(both.world.bot.messages) == 1

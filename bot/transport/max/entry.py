@@ -58,6 +58,7 @@ class MaxEntry:
         undo_window: timedelta = UNDO_WINDOW,
         questions_per_hour: int = 10,
         faq: HotlineFaq | None = None,
+        telegram: bool = True,
     ) -> None:
         self._sessions = sessions
         self._transport = transport
@@ -69,6 +70,8 @@ class MaxEntry:
         self._questions_per_hour = questions_per_hour
         self.faq = faq
         """The hotline's FAQ; set once the application has loaded it."""
+        self._telegram = telegram
+        """Telegram is served too: a question for the operators can be asked there."""
 
     async def __call__(self, event: Event) -> None:
         if event.user.in_group:
@@ -281,7 +284,7 @@ class MaxEntry:
                 return _("This button is no longer valid."), None
             return None, answer_view(question_id, candidates[rank])
         if action == actions.HotlineAction.OPERATOR.value:
-            return None, Message(_operators_not_on_max())
+            return None, Message(_operators_not_on_max(telegram=self._telegram))
         if action == actions.HotlineAction.HELPFUL.value:
             return _("Glad to help!"), None
         return _("This button is no longer valid."), None
@@ -307,7 +310,7 @@ class MaxEntry:
                 )
                 return
             if self.faq is None:
-                await self._reply(user, _no_answer())
+                await self._reply(user, _no_answer(telegram=self._telegram))
                 return
             consultation = self.faq.consult(event.text)
             best = consultation.best
@@ -327,7 +330,7 @@ class MaxEntry:
         elif consultation.decision is Decision.CLARIFY and consultation.candidates:
             await self._transport.send(address, choices_view(question_id, consultation.candidates))
         else:
-            await self._reply(user, _no_answer())
+            await self._reply(user, _no_answer(telegram=self._telegram))
 
 
 def _help() -> str:
@@ -343,15 +346,22 @@ def _help() -> str:
     )
 
 
-def _operators_not_on_max() -> str:
+def _operators_not_on_max(*, telegram: bool) -> str:
+    if not telegram:  # MAX alone: there is no bot in Telegram to send anyone to
+        return _(
+            "The hotline's operators cannot be reached through this bot yet: please rephrase "
+            "the question, or use the hotline's phone or e-mail."
+        )
     return _(
         "The hotline's operators cannot be reached through MAX yet: please ask them through "
         "the bot in Telegram, or rephrase the question."
     )
 
 
-def _no_answer() -> str:
-    return _("I found no answer to this in the FAQ.") + " " + _operators_not_on_max()
+def _no_answer(*, telegram: bool) -> str:
+    return (
+        _("I found no answer to this in the FAQ.") + " " + _operators_not_on_max(telegram=telegram)
+    )
 
 
 def _refusal(reason: InvitationFailure) -> str:
