@@ -2,14 +2,15 @@
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiogram.types import TelegramObject
 from fake_telegram import FakeTelegramServer, FakeUser, RecordedCall
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,6 +76,34 @@ units:
 """
 
 
+class UpdatesInFlight:
+    """An outer middleware counting the updates the bot is handling, so a test can wait until
+    it has finished them (a reply sent after the callback answer) instead of guessing a delay."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        self.count += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self.count -= 1
+            if self.count == 0:
+                self._idle.set()
+
+    async def idle(self) -> None:
+        await self._idle.wait()
+
+
 @dataclass
 class Harness:
     server: FakeTelegramServer
@@ -83,6 +112,7 @@ class Harness:
     settings: Settings
     max_server: FakeMaxServer | None = None
     """With ``with_max``: the fake MAX server the same process serves."""
+    in_flight: UpdatesInFlight = field(default_factory=UpdatesInFlight)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -124,8 +154,9 @@ class Harness:
         return await self.server.wait_for_call("answerCallbackQuery", since=since)
 
     async def settle(self) -> None:
-        """Let the bot finish the update it is on (edits come after the callback answer)."""
-        await asyncio.sleep(0.05)
+        """Let the bot finish the updates it is on (edits come after the callback answer)."""
+        await asyncio.sleep(0)  # an update just fetched starts its handler first
+        await asyncio.wait_for(self.in_flight.idle(), 10)
 
     def last(self, user: FakeUser) -> dict[str, Any]:
         return self.server.last_message(user.id)
@@ -216,6 +247,8 @@ async def running_bot(
         app = build_application(settings, clock, RateLimiter.with_limits(limits))
         report = await app.prepare()
         assert report.problems == []
+        in_flight = UpdatesInFlight()
+        app.dispatcher.update.outer_middleware(in_flight)
         polling = asyncio.create_task(app.poll(report, handle_signals=False))
         try:
             if with_telegram:
@@ -225,7 +258,7 @@ async def running_bot(
                 await started.wait_for(
                     lambda: any(c.path == "GET /subscriptions" for c in started.calls)
                 )
-            yield Harness(server, app, clock, settings, max_server)
+            yield Harness(server, app, clock, settings, max_server, in_flight)
         finally:
             await app.stop()
             await polling

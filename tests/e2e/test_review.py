@@ -287,6 +287,7 @@ async def test_a_refused_request_without_a_date_reads_whole(bot: Harness) -> Non
         await session.commit()
     listing = (await bot.say(STAFF, "/review")).result
     await press_and_wait(bot, STAFF, listing, "1. Отказать")
+    await arrived(bot, STAFF, "Почему")  # the question for the reason, before the answer
     assert "Отказано" in await reply_to(bot, STAFF, "Срок федеральный")
 
     card = await reply_to(bot, STAFF, "/measure 1.1")
