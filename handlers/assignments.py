@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.delivery.text import plain_text
 from bot.screens.actions import DIGEST_PAGE, AssignmentAction
-from bot.screens.render import assignment_card, my_list, too_long
+from bot.screens.render import assignment_card, my_list, result_is_document, too_long
 from bot.services.assignments import (
     COMMENT_MAX_LENGTH,
     comment,
@@ -25,8 +25,9 @@ from bot.services.assignments import (
     undo,
     view_for_member,
 )
+from bot.services.evidence import list_evidence
 from bot.services.members import get_user, units_of
-from bot.services.types import AssignmentView, UserInfo
+from bot.services.types import AssignmentStatus, AssignmentView, UserInfo
 from handlers.callbacks import AssignmentCb, MyPageCb
 from handlers.keyboards import assignment_keyboard, my_list_keyboard, without_button
 
@@ -77,7 +78,12 @@ async def _card(
     confirmer = (
         await get_user(session, view.confirmed_by_user_id) if view.confirmed_by_user_id else None
     )
-    text = assignment_card(view, now, locale, confirmer)
+    attached = (
+        len(await list_evidence(session, view.id))
+        if view.status is AssignmentStatus.CONFIRMED and result_is_document(view.result)
+        else 0
+    )
+    text = assignment_card(view, now, locale, confirmer, attached=attached)
     return text, assignment_keyboard(view, now, undo_window, page)
 
 

@@ -360,9 +360,10 @@ def card_text(card: MeasureCard, locale: str) -> str:
         shown = card.comments[-COMMENTS_SHOWN:]
         for note in shown:
             code = f"{escape(note.code)} · " if several else ""
+            returned = " ↩️ " + _("returned") if note.returned else ""
             lines.append(
                 f"• {code}{_moment(note.at, card.timezone, locale)}, {escape(note.unit_name)}"
-                f" ({escape(note.author)}): {escape(one_line(note.text, 400))}"
+                f" ({escape(note.author)}){returned}: {escape(one_line(note.text, 400))}"
             )
     if card.history:
         lines += ["", _("Deadline history:")]

@@ -118,9 +118,30 @@ def role_name(role: Role) -> str:
     }[role]
 
 
+_DOCUMENT = re.compile(
+    r"\b(приказ|протокол|справк|отч[её]т|план[аыу]?\b|планы|записк|письм|сертификат|"
+    r"удостоверени|рекомендаци|инструкци|сборник|аналитическ|документ|положени|график|"
+    r"распоряжени|журнал|ведомост|списк|список|заявк|акт\b|акты)",
+    re.IGNORECASE,
+)
+
+
+def result_is_document(result: str | None) -> bool:
+    """Whether the plan's expected result is a paper staff can check («приказы», «протоколы»,
+    «справки по итогам…»), not an effect («повышение квалификации»)."""
+    return bool(result and _DOCUMENT.search(result))
+
+
 def assignment_card(
-    view: AssignmentView, now: datetime, locale: str, confirmed_by: UserInfo | None
+    view: AssignmentView,
+    now: datetime,
+    locale: str,
+    confirmed_by: UserInfo | None,
+    *,
+    attached: int = 0,
 ) -> str:
+    """A member's card; `attached` counts the files on it, so that a confirmed measure whose
+    result is a document and that has none asks for it."""
     lines = [f"<b>{escape(view.task_code)}</b> · {escape(view.plan_label)}"]
     if view.measure_title:
         lines.append(f"<i>{escape(clip(view.measure_title, TITLE_LIMIT // 2))}</i>")
@@ -139,12 +160,20 @@ def assignment_card(
             )
         )
     lines.append(_("Responsible: {unit}").format(unit=escape(view.unit_name)))
+    if view.result:
+        lines.append(
+            _("Expected result: {result}").format(result=escape(one_line(view.result, 300)))
+        )
     if view.status is AssignmentStatus.CONFIRMED and view.confirmed_at is not None:
         when = format_day(local_today(view.confirmed_at, view.plan_timezone), locale)
         who = escape(confirmed_by.full_name) if confirmed_by else "—"
         lines.append(
             _("✅ Done on {day} ({who})").format(day=when, who=who) + f" — {confirmed_state(view)}"
         )
+        if attached == 0 and result_is_document(view.result) and view.active:
+            lines.append(
+                _("📎 The result is a document: attach it (📎 Attach a document) for the check.")
+            )
     else:
         if view.returned_comment is not None:
             lines.append(

@@ -79,6 +79,7 @@ def _views() -> Select[Any]:
         PlanRow.control_settings,
         _returned_comment,
         PlanRow.name,
+        TaskRow.result,
     ).select_from(AssignmentRow)
     return with_assignment_context(query, plan=True, measure=True)
 
@@ -107,6 +108,7 @@ def _view(row: Row[Any]) -> AssignmentView:
         acceptance=ControlSettings.from_json(row[19]).acceptance,
         returned_comment=row[20] if row[12] is AssignmentStatus.OPEN else None,
         plan_name=row[21],
+        result=row[22],
     )
 
 

@@ -663,6 +663,8 @@ class CardComment:
     author: str
     at: datetime
     text: str
+    returned: bool = False
+    """Staff returned the unit's confirmation with this comment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -826,6 +828,7 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
             UserRow.full_name,
             AssignmentEventRow.at,
             AssignmentEventRow.text,
+            AssignmentEventRow.kind,
         )
         .select_from(AssignmentEventRow)
         .join(AssignmentRow, AssignmentRow.id == AssignmentEventRow.assignment_id)
@@ -834,7 +837,8 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
         .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
         .join(UserRow, UserRow.id == AssignmentEventRow.user_id)
         .where(
-            AssignmentEventRow.kind == EventKind.COMMENTED,
+            # A return's comment stays on the card after the unit confirms again.
+            AssignmentEventRow.kind.in_((EventKind.COMMENTED, EventKind.RETURNED)),
             WindowRow.task_id.in_(part_ids),
         )
         .order_by(AssignmentEventRow.at, AssignmentEventRow.id)
@@ -872,8 +876,8 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
             for part in parts
         ),
         comments=tuple(
-            CardComment(code, unit, author, at, text or "")
-            for code, unit, author, at, text in comments
+            CardComment(code, unit, author, at, text or "", kind is EventKind.RETURNED)
+            for code, unit, author, at, text, kind in comments
         ),
         acceptance=acceptance,
         history=await deadline_history(session, task.id),
