@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,16 @@ SHORT_TITLE = 60
 def local_today(now: datetime, timezone: str) -> date:
     """Deadlines are days in the plan's own time zone, not in UTC."""
     return now.astimezone(ZoneInfo(timezone)).date()
+
+
+EXAMPLE_AHEAD = timedelta(days=14)
+
+
+def example_day(today: date, after: date | None = None) -> str:
+    """A date to show in «e.g. …»: two weeks past today (the plan's) and past `after` (a
+    deadline), so that the example is itself a date the bot would accept."""
+    day = max(today, after or today) + EXAMPLE_AHEAD
+    return f"{day:%d.%m.%Y}"
 
 
 def days(n: int) -> str:

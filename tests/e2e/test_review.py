@@ -387,3 +387,23 @@ async def test_cards_show_the_expected_result_and_keep_the_return_comment(
         [note] = [line for line in staff_card.split("\n") if RETURN_COMMENT in line]
         assert f"{SCHOOL_3_NAME} (Наталья) ↩️ возвращено: {RETURN_COMMENT}" in note, note
         assert bot.server.unexpected_errors() == []
+
+
+async def test_the_example_dates_are_after_today(bot: Harness) -> None:
+    """On 11 March 2024, long after the 20 October deadline, «e.g. …» names a date the bot
+    would take: two weeks from today in the plan's zone, for the member and for staff."""
+    await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+    await staff_joins(bot)
+    bot.clock.set(datetime(2024, 3, 10, 20, 0, tzinfo=UTC))  # 11 March in Vladivostok
+    card = await open_card(bot, SCHOOL_3)
+
+    await press_and_wait(bot, SCHOOL_3, card, "Запросить продление")
+    prompt = bot.last(SCHOOL_3)["text"]
+    assert "например «до 25.03.2024»" in prompt, prompt
+    assert "отправлен" in await reply_to(bot, SCHOOL_3, "Нет помещения")
+
+    await bot.app.tick()
+    [request] = sent(bot, STAFF, "⏳ Запрос продления")
+    await press_and_wait(bot, STAFF, request, "Продлить")
+    assert "(например, 25.03.2024)" in bot.last(STAFF)["text"], bot.last(STAFF)["text"]
+    assert "например 24.03.2024" in await reply_to(bot, STAFF, "завтра")
