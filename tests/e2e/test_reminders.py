@@ -232,7 +232,7 @@ async def test_403_deactivates_the_member_and_tells_the_admin_once(bot: Harness)
     await tick_at(bot, nine(date(2023, 10, 19)))
 
     [notice] = bot.server.sent_messages(ADMIN.id)
-    assert "Ирина (id 2003)" in notice["text"]
+    assert f"Ирина (id 2003, {SCHOOL_3_UNIT})" in notice["text"]  # whose school, not only who
     assert "заблокировал" in notice["text"]
     assert len(bot.server.calls_to("sendMessage", SCHOOL_3.id)) == attempts  # no more tries
     async with bot.session() as session:
