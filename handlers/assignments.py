@@ -23,6 +23,7 @@ from bot.services.assignments import (
     confirm,
     open_assignments_for_user,
     undo,
+    user_archived_plans,
     view_for_member,
 )
 from bot.services.evidence import list_evidence
@@ -62,7 +63,8 @@ async def _list_page(
             session, user.id, now, offset=0, limit=page_size, undo_window=undo_window
         )
         page = 0
-    return my_list(listing, now, locale, page_size), my_list_keyboard(listing, page)
+    archived = await user_archived_plans(session, user.id, now)
+    return my_list(listing, now, locale, page_size, archived), my_list_keyboard(listing, page)
 
 
 async def _card(

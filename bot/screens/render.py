@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import format_day, ngettext, one_stop
 from bot.reminders.policy import ReminderKind
+from bot.services.plans import ArchivedPlan
 from bot.services.types import (
     AssignmentStatus,
     AssignmentView,
@@ -195,9 +196,27 @@ def assignment_card(
     return "\n".join(lines)
 
 
-def my_list(page: Page[AssignmentView], now: datetime, locale: str, page_size: int) -> str:
+def archived_lines(archived: Sequence[ArchivedPlan], locale: str) -> list[str]:
+    return [
+        _(
+            "🗄 {plan}: the school year ended on {day}, the plan is archived. Its items are not "
+            "listed or reminded any more; reports keep them."
+        ).format(plan=escape(plan.label), day=format_day(plan.ended, locale))
+        for plan in archived
+    ]
+
+
+def my_list(
+    page: Page[AssignmentView],
+    now: datetime,
+    locale: str,
+    page_size: int,
+    archived: Sequence[ArchivedPlan] = (),
+) -> str:
+    """The member's list; a note for each archived plan of theirs, whose items it leaves out."""
+    notes = archived_lines(archived, locale)
     if page.total == 0:
-        return _("You have no open assignments. Well done!")
+        return "\n\n".join([_("You have no open assignments. Well done!"), *notes])
     pages = (page.total + page_size - 1) // page_size
     current = page.offset // page_size + 1
     lines = [
@@ -221,6 +240,8 @@ def my_list(page: Page[AssignmentView], now: datetime, locale: str, page_size: i
             + f"\n<i>{escape(view.unit_name)}</i>"
             + (f"\n↩️ {escape(one_line(view.returned_comment or '', 200))}" if returned else "")
         )
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines)
 
 

@@ -32,6 +32,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.plan.loader import load_plan_text
 from bot.reminders.ratelimit import RateLimiter
+from bot.services.control import report_data
 from bot.services.invitations import create_invitation, redeem_invitation
 from bot.services.plans import sync_plan
 from bot.services.reminders import schedule_reminders
@@ -40,7 +41,7 @@ from bot.services.units import find_unit
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import AssignmentRow, TaskRow, UserRow, WindowRow
-from storage.models_reminders import OutboxRow
+from storage.models_reminders import OutboxRow, ReminderRow, ReminderStatus
 
 VLADIVOSTOK = ZoneInfo("Asia/Vladivostok")
 SCHOOL_3_UNIT, SCHOOL_7_UNIT = "МБОУ СОШ № 3", "МБОУ СОШ № 7"
@@ -451,3 +452,26 @@ async def test_reminders_caught_up_after_missed_ticks_wait_for_the_end_of_quiet_
     await tick_at(bot, datetime(2023, 10, 18, 8, 0, tzinfo=VLADIVOSTOK).astimezone(UTC))
     [caught_up] = reminders(bot, SCHOOL_3)
     assert "1.1" in caught_up["text"]
+
+
+async def test_a_plan_whose_school_year_is_over_is_archived(bot: Harness) -> None:
+    """The e2e plan is for 2023/24: on 31 August 2024 (Vladivostok) /my still counts the late
+    items; from 1 September the plan is archived: /my says so instead of «просрочено на 317
+    дней», reminders missed meanwhile are cancelled, not sent, and the report keeps the rows."""
+    await bot.join(SCHOOL_3, SCHOOL_3_UNIT)
+
+    bot.clock.set(datetime(2024, 8, 31, 23, 30, tzinfo=VLADIVOSTOK).astimezone(UTC))
+    last_day = (await bot.say(SCHOOL_3, "/my")).result["text"]
+    assert "просрочено" in last_day and "архиве" not in last_day, last_day
+
+    report = await tick_at(bot, nine(date(2024, 9, 2)))
+    assert reminders(bot, SCHOOL_3) == []
+    assert report.messages == 0
+    async with bot.session() as session:
+        statuses = set(await session.scalars(select(ReminderRow.status)))
+        rows = (await report_data(session, PLAN_ID, bot.clock.now())).plans[0].rows
+    assert ReminderStatus.PENDING not in statuses  # none waits to be sent later either
+    assert any(row.unit_name == SCHOOL_3_UNIT for row in rows)
+    archived = (await bot.say(SCHOOL_3, "/my")).result["text"]
+    assert "просрочено" not in archived, archived
+    assert "учебный год закончился 31 августа 2024\u202fг., план в архиве" in archived, archived
