@@ -209,10 +209,24 @@ async def mark_done(
         await query.answer()
         return
     outcome = await confirm(session, callback_data.id, user.id, clock.now())
-    await query.answer(_("Marked as done.") if outcome.changed else _("Already done."))
     if callback_data.page == DIGEST_PAGE:
+        # A digest has no card to ask for the document on: the answer does.
+        wants_file = (
+            outcome.changed
+            and result_is_document(outcome.view.result)
+            and not await list_evidence(session, outcome.view.id)
+        )
+        await query.answer(
+            _("Marked as done. The result is a document: attach it from the card in /my.")
+            if wants_file
+            else _("Marked as done.")
+            if outcome.changed
+            else _("Already done."),
+            show_alert=wants_file,
+        )
         await _strike_from_digest(query)
         return
+    await query.answer(_("Marked as done.") if outcome.changed else _("Already done."))
     text, markup = await _card(
         session,
         view=outcome.view,

@@ -475,3 +475,28 @@ async def test_a_plan_whose_school_year_is_over_is_archived(bot: Harness) -> Non
     archived = (await bot.say(SCHOOL_3, "/my")).result["text"]
     assert "просрочено" not in archived, archived
     assert "учебный год закончился 31 августа 2024\u202fг., план в архиве" in archived, archived
+
+
+async def test_done_from_a_reminder_asks_for_the_document_the_result_names(
+    db_url: str, tmp_path: Path
+) -> None:
+    """«протоколы» is a document: ✅ in the reminder says where to attach it; «1.2» (no
+    result) is simply done."""
+    plan = PLAN_YAML.replace(
+        "        term: до 20.10.2023\n        responsible: ОО\n",
+        "        term: до 20.10.2023\n        responsible: ОО\n"
+        "        result: протоколы родительских собраний\n",
+    )
+    assert "result: протоколы" in plan
+    async with running_bot(db_url, tmp_path, plan_yaml=plan, tick_seconds=0) as bot:
+        bot.app.use_limiter(clock_limiter(bot.clock))
+        await bot.join(SCHOOL_3, SCHOOL_3_UNIT)
+        await tick_at(bot, THREE_DAYS_LEFT)
+        [reminder] = reminders(bot, SCHOOL_3)
+
+        answer = await bot.press(SCHOOL_3, reminder, text="✅ Выполнено: 1.1")
+
+        assert answer.params["text"] == (
+            "Отмечено как выполненное. Результат — документ: приложите его в карточке в /my."
+        )
+        assert answer.params.get("show_alert")
