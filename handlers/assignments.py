@@ -16,17 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.delivery.text import plain_text
 from bot.screens.actions import DIGEST_PAGE, AssignmentAction
-from bot.screens.render import assignment_card, my_list, too_long
+from bot.screens.render import assignment_card, my_list, result_is_document, too_long
 from bot.services.assignments import (
     COMMENT_MAX_LENGTH,
     comment,
     confirm,
     open_assignments_for_user,
     undo,
+    user_archived_plans,
     view_for_member,
 )
+from bot.services.evidence import list_evidence
 from bot.services.members import get_user, units_of
-from bot.services.types import AssignmentView, UserInfo
+from bot.services.types import AssignmentStatus, AssignmentView, UserInfo
 from handlers.callbacks import AssignmentCb, MyPageCb
 from handlers.keyboards import assignment_keyboard, my_list_keyboard, without_button
 
@@ -61,7 +63,8 @@ async def _list_page(
             session, user.id, now, offset=0, limit=page_size, undo_window=undo_window
         )
         page = 0
-    return my_list(listing, now, locale, page_size), my_list_keyboard(listing, page)
+    archived = await user_archived_plans(session, user.id, now)
+    return my_list(listing, now, locale, page_size, archived), my_list_keyboard(listing, page)
 
 
 async def _card(
@@ -77,7 +80,12 @@ async def _card(
     confirmer = (
         await get_user(session, view.confirmed_by_user_id) if view.confirmed_by_user_id else None
     )
-    text = assignment_card(view, now, locale, confirmer)
+    attached = (
+        len(await list_evidence(session, view.id))
+        if view.status is AssignmentStatus.CONFIRMED and result_is_document(view.result)
+        else 0
+    )
+    text = assignment_card(view, now, locale, confirmer, attached=attached)
     return text, assignment_keyboard(view, now, undo_window, page)
 
 
@@ -201,10 +209,24 @@ async def mark_done(
         await query.answer()
         return
     outcome = await confirm(session, callback_data.id, user.id, clock.now())
-    await query.answer(_("Marked as done.") if outcome.changed else _("Already done."))
     if callback_data.page == DIGEST_PAGE:
+        # A digest has no card to ask for the document on: the answer does.
+        wants_file = (
+            outcome.changed
+            and result_is_document(outcome.view.result)
+            and not await list_evidence(session, outcome.view.id)
+        )
+        await query.answer(
+            _("Marked as done. The result is a document: attach it from the card in /my.")
+            if wants_file
+            else _("Marked as done.")
+            if outcome.changed
+            else _("Already done."),
+            show_alert=wants_file,
+        )
         await _strike_from_digest(query)
         return
+    await query.answer(_("Marked as done.") if outcome.changed else _("Already done."))
     text, markup = await _card(
         session,
         view=outcome.view,

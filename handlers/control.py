@@ -54,6 +54,7 @@ from bot.services.control import (
     OverdueMeasure,
     PartyCoverage,
     PlanProgress,
+    UnitCoverage,
     UnitState,
     UnknownFilter,
     coverage,
@@ -360,9 +361,10 @@ def card_text(card: MeasureCard, locale: str) -> str:
         shown = card.comments[-COMMENTS_SHOWN:]
         for note in shown:
             code = f"{escape(note.code)} · " if several else ""
+            returned = " ↩️ " + _("returned") if note.returned else ""
             lines.append(
                 f"• {code}{_moment(note.at, card.timezone, locale)}, {escape(note.unit_name)}"
-                f" ({escape(note.author)}): {escape(one_line(note.text, 400))}"
+                f" ({escape(note.author)}){returned}: {escape(one_line(note.text, 400))}"
             )
     if card.history:
         lines += ["", _("Deadline history:")]
@@ -372,31 +374,59 @@ def card_text(card: MeasureCard, locale: str) -> str:
     return "\n".join(lines)
 
 
-def _party_lines(party: PartyCoverage) -> list[str]:
+def _unit_marks(unit: UnitCoverage) -> str:
+    parts = [f"👤 {unit.members}"]
+    if unit.blocked:
+        parts.append(f"🚫 {len(unit.blocked)} ({escape(', '.join(unit.blocked))})")
+    if unit.failed:
+        parts.append(f"⚠️ {unit.failed}")
+    return " ".join(parts)
+
+
+def _party_lines(party: PartyCoverage, plan_id: str, whole: bool = False) -> list[str]:
+    """A party's units in natural order (№ 3 before № 40); one line when it has one unit.
+    A cut list says which command shows the rest."""
     name = f"<b>{escape(party.name)}</b>"
     if not party.units:
         return [f"{name} — " + _("no units registered")]
+    if len(party.units) == 1:
+        [unit] = party.units
+        if unit.name == party.name:
+            return [f"{name}: {_unit_marks(unit)}"]
+        return [f"{name} — {escape(unit.name)}: {_unit_marks(unit)}"]
     covered = sum(1 for unit in party.units if unit.covered)
     lines = [
         f"{name} — "
         + _("subscribers in {covered} of {total}").format(covered=covered, total=len(party.units))
     ]
-    units = sorted(party.units, key=lambda unit: (unit.covered, unit.name))
-    for unit in units[:UNITS_PER_PARTY]:
-        parts = [f"👤 {unit.members}"]
-        if unit.blocked:
-            parts.append(f"🚫 {len(unit.blocked)} ({escape(', '.join(unit.blocked))})")
-        if unit.failed:
-            parts.append(f"⚠️ {unit.failed}")
-        lines.append(f"• {escape(unit.name)}: {' '.join(parts)}")
-    if len(units) > UNITS_PER_PARTY:
-        lines.append(and_more(len(units) - UNITS_PER_PARTY))
+    shown = party.units if whole else party.units[:UNITS_PER_PARTY]
+    lines += [f"• {escape(unit.name)}: {_unit_marks(unit)}" for unit in shown]
+    if len(party.units) > len(shown):
+        lines.append(
+            and_more(len(party.units) - len(shown))
+            + " — "
+            + _("all of them: {command}").format(
+                command=escape(f"/coverage {plan_id} {party.name}")
+            )
+        )
     return lines
 
 
-def coverage_text(report: Coverage) -> str:
+def coverage_text(report: Coverage, party: str | None = None) -> str:
+    """Every plan's parties; with `party`, that party alone and all its units."""
     if not report.plans:
         return _("No plans are loaded.")
+    if party is not None:
+        wanted = party.casefold()
+        lines = []
+        for plan in report.plans:
+            for found in plan.parties:
+                if found.name.casefold() == wanted:
+                    lines += [
+                        f"👥 <b>{escape(plan.name)}</b>",
+                        *_party_lines(found, plan.plan_id, True),
+                    ]
+        return "\n".join(lines)
     lines = [_("👤 subscribers · 🚫 blocked the bot · ⚠️ failed reminders")]
     for plan in report.plans:
         lines += ["", f"👥 <b>{escape(plan.name)}</b>"]
@@ -409,8 +439,8 @@ def coverage_text(report: Coverage) -> str:
             )
         else:
             lines.append(_("Every party has someone to remind."))
-        for party in (*gaps, *(p for p in plan.parties if p.covered)):
-            lines += _party_lines(party)
+        for shown in (*gaps, *(p for p in plan.parties if p.covered)):
+            lines += _party_lines(shown, plan.plan_id)
     return "\n".join(lines)
 
 
@@ -647,12 +677,18 @@ async def open_measure(
 async def show_coverage(
     message: Message, command: CommandObject, *, session: AsyncSession
 ) -> None:
-    plan_id = (command.args or "").strip() or None
-    report = await coverage(session, plan_id)
-    if plan_id is not None and not report.plans:
+    plan_id, _space, party = (command.args or "").strip().partition(" ")
+    report = await coverage(session, plan_id or None)
+    if plan_id and not report.plans:
         await message.answer(_("There is no plan {plan}.").format(plan=escape(plan_id)))
         return
-    for chunk in split_message(coverage_text(report)):
+    text = coverage_text(report, party.strip() or None)
+    if not text:
+        await message.answer(
+            _("The plan names no party «{party}».").format(party=escape(party.strip()))
+        )
+        return
+    for chunk in split_message(text):
         await message.answer(chunk)
 
 

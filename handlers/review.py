@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import format_day, one_stop
-from bot.screens.render import one_line, task_heading, too_long
+from bot.screens.render import example_day, local_today, one_line, task_heading, too_long
 from bot.services.assignments import COMMENT_MAX_LENGTH, get_assignment_view
 from bot.services.extensions import (
     REASON_MAX_LENGTH,
@@ -176,15 +176,18 @@ def _card_keyboard(
 
 async def ask_reason(
     query: CallbackQuery,
+    *,
     callback_data: ExtendCb,
     session: AsyncSession,
     user: UserInfo | None,
     state: FSMContext,
+    clock: Clock,
 ) -> None:
     if user is None:
         await query.answer()
         return
     view = await extendable(session, callback_data.id, user.id)
+    today = local_today(clock.now(), view.plan_timezone)
     await state.set_state(ExtensionStates.reason)
     await state.update_data(assignment_id=view.id)
     await query.answer()
@@ -192,9 +195,13 @@ async def ask_reason(
         await query.message.answer(
             _(
                 "Why does {code} need more time? Send the reason in one message (up to {limit} "
-                "characters); you may name the date you propose, e.g. «до 15.12.2023». "
+                "characters); you may name the date you propose, e.g. «до {example}». "
                 "Or /cancel."
-            ).format(code=escape(view.task_code), limit=REASON_MAX_LENGTH)
+            ).format(
+                code=escape(view.task_code),
+                limit=REASON_MAX_LENGTH,
+                example=example_day(today, view.deadline),
+            )
         )
 
 
@@ -463,6 +470,7 @@ async def ask_new_date(
     user: UserInfo | None,
     state: FSMContext,
     settings: Settings,
+    clock: Clock,
     i18n: I18n,
 ) -> None:
     if user is None:
@@ -477,7 +485,13 @@ async def ask_new_date(
     if not isinstance(query.message, Message):
         return
     if approving:
-        proposed = request.proposed_date or request.deadline + timedelta(days=14)
+        today = local_today(clock.now(), request.plan_timezone)
+        proposed = request.proposed_date
+        example = (
+            f"{proposed:%d.%m.%Y}"
+            if proposed is not None and proposed > today
+            else example_day(today, request.deadline)
+        )
         await query.message.answer(
             _(
                 "The new deadline of {code} for {unit}, as DD.MM.YYYY (e.g. {example}); "
@@ -485,7 +499,7 @@ async def ask_new_date(
             ).format(
                 code=escape(request.task_code),
                 unit=escape(request.unit_name),
-                example=f"{proposed:%d.%m.%Y}",
+                example=example,
             )
         )
     else:
@@ -512,7 +526,9 @@ async def save_approval(
     day, comment = parse_decision(message.text)
     if day is None:
         await message.answer(
-            _("That is not a date: write it as DD.MM.YYYY, e.g. 15.12.2023. Or /cancel.")
+            _("That is not a date: write it as DD.MM.YYYY, e.g. {example}. Or /cancel.").format(
+                example=example_day(clock.now().date())
+            )
         )
         return
     data = await state.get_data()

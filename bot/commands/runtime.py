@@ -13,6 +13,7 @@ from bot.app import TELEGRAM_NOT_CONFIGURED, build_bot, load_data, run_forever
 from bot.clock import SystemClock
 from bot.commands.common import load_cli_settings
 from bot.config import Settings
+from bot.services.control import natural_key
 from bot.services.errors import DomainError
 from bot.services.invitations import create_invitation, deep_link
 from bot.services.types import Role
@@ -266,8 +267,14 @@ def units_command(args: argparse.Namespace) -> int:
             unit = await add_unit(session, args.plan, args.party, args.name, SystemClock().now())
             print(f"{unit.plan_id}: {unit.name} ({', '.join(unit.parties)}) id={unit.id}")
             return 0
-        for unit in await list_units(session, args.plan):
-            parties = ", ".join(unit.parties)
+        print("plan\tid\tkind\tname\tparties")
+        units = sorted(
+            await list_units(session, args.plan),
+            key=lambda unit: (unit.plan_id, natural_key(unit.name), unit.id),
+        )
+        for unit in units:
+            # A unit made from the directory is its own party («УО»): its name once.
+            parties = ", ".join(party for party in unit.parties if party != unit.name)
             print(f"{unit.plan_id}\t{unit.id}\t{unit.kind}\t{unit.name}\t{parties}")
         return 0
 

@@ -26,7 +26,7 @@ from bot.i18n import translate as _
 from bot.reminders.ratelimit import RateLimiter
 from bot.screens.digest import digest_view
 from bot.services.addresses import Transport
-from bot.services.members import get_user
+from bot.services.members import get_user, units_of
 from bot.services.notices import (
     Notice,
     drop_user_notices,
@@ -549,11 +549,21 @@ class _Tick:
             await self.tell_admins(notice.user_id, user.full_name if user else str(notice.user_id))
 
     async def tell_admins(self, user_id: int, name: str) -> None:
+        """A first name and an id say little to an admin: the notice names the person's units."""
+        async with self.sessions() as session:
+            found = await units_of(session, user_id)
+        units = ", ".join(dict.fromkeys(unit.name for unit in found))
         with self.i18n.context(), self.i18n.use_locale(self.settings.default_locale):
-            text = _(
-                "⚠️ {name} (id {id}) has blocked the bot or deleted the account: reminders to "
-                "them are stopped until they write to the bot again."
-            ).format(name=escape(name), id=user_id)
+            if units:
+                text = _(
+                    "⚠️ {name} (id {id}, {units}) has blocked the bot or deleted the account: "
+                    "reminders to them are stopped until they write to the bot again."
+                ).format(name=escape(name), id=user_id, units=escape(units))
+            else:
+                text = _(
+                    "⚠️ {name} (id {id}) has blocked the bot or deleted the account: reminders "
+                    "to them are stopped until they write to the bot again."
+                ).format(name=escape(name), id=user_id)
         for admin_id in sorted(self.settings.admin_ids - {user_id}):
             try:
                 await self.limiter.acquire(admin_id)

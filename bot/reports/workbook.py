@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_col_to_name
@@ -26,6 +27,10 @@ DATE_FORMAT = "DD.MM.YYYY"
 MOMENT_FORMAT = "DD.MM.YYYY HH:MM"
 MIN_WIDTH, MAX_WIDTH = 8, 40
 SHEET_TITLE_LIMIT = 31
+A4_PAPER = 9
+"""XlsxWriter's paper index for A4 (its default is the printer's, Letter in many setups)."""
+WRAPPED = frozenset(WIDEST)
+"""Long texts wrap in their column: a measure's whole wording, line breaks and all."""
 WIDTH_SAMPLE = 5000
 """Rows the column widths are measured on: enough to see every kind of value."""
 _SHEET_FORBIDDEN_RE = re.compile(r"[\[\]:*?/\\]")
@@ -49,6 +54,8 @@ class _Formats:
 
     header: Any
     bold: Any
+    wrap: Any
+    wrap_bold: Any
     day: Any
     moment: Any
     green: Any
@@ -60,6 +67,8 @@ class _Formats:
         return cls(
             header=book.add_format({"bold": True, **_fill(HEADER_FILL)}),
             bold=book.add_format({"bold": True}),
+            wrap=book.add_format({"text_wrap": True, "valign": "top"}),
+            wrap_bold=book.add_format({"text_wrap": True, "valign": "top", "bold": True}),
             day=book.add_format({"num_format": DATE_FORMAT}),
             moment=book.add_format({"num_format": MOMENT_FORMAT}),
             green=book.add_format(_fill(GREEN)),
@@ -80,7 +89,7 @@ def _width(value: Cell) -> int:
         return len(MOMENT_FORMAT)
     if isinstance(value, date):
         return len(DATE_FORMAT)
-    return len(str(value))
+    return max(map(len, str(value).split("\n")))
 
 
 def _widths(
@@ -110,6 +119,7 @@ def _layout(
     sheet.autofilter(0, 0, len(rows), len(header) - 1)
     # Printed for a meeting: landscape, as wide as the page, the header on every page.
     sheet.set_landscape()
+    sheet.set_paper(A4_PAPER)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
     for column, text in enumerate(header):
@@ -123,17 +133,19 @@ def _write_rows(
     *,
     first: int = 1,
     bold: Any = None,
+    wrapped: frozenset[int] = WRAPPED,
 ) -> None:
     """The hot loop of a region-sized report: the writer called straight, by the value's type."""
     write_string, write_number = sheet.write_string, sheet.write_number
     write_datetime = sheet.write_datetime
     day, moment = formats.day, formats.moment
+    wrap = formats.wrap_bold if bold is not None else formats.wrap
     for number, row in enumerate(rows, start=first):
         for column, value in enumerate(row):
             if value is None:
                 continue
             if isinstance(value, str):
-                write_string(number, column, value, bold)
+                write_string(number, column, value, wrap if column in wrapped else bold)
             elif isinstance(value, datetime):
                 write_datetime(number, column, value, moment)
             elif isinstance(value, date):
@@ -212,10 +224,12 @@ def _summary_sheet(
     _layout(sheet, header, rows, formats)
     for index, row in enumerate(rows):
         bold = formats.bold if index in totals else None
-        _write_rows(sheet, [row], formats, first=index + 1, bold=bold)
-    stamp_row = len(rows) + 2  # after a blank row
-    sheet.write_string(stamp_row, 0, f"{labels.generated} (UTC)")
-    sheet.write_datetime(stamp_row, 1, data.generated_at.replace(tzinfo=None), formats.moment)
+        _write_rows(sheet, [row], formats, first=index + 1, bold=bold, wrapped=frozenset({2}))
+    # After a blank row, in each plan's zone; text, so that no narrow column shows «###».
+    zones = dict.fromkeys(plan.timezone for plan in data.plans) or {"UTC": None}
+    for number, zone in enumerate(zones, start=len(rows) + 2):
+        local = data.generated_at.astimezone(ZoneInfo(zone))
+        sheet.write_string(number, 0, f"{labels.generated}: {local:%d.%m.%Y %H:%M} ({zone})")
 
 
 def build_workbook(data: ReportData, labels: ReportLabels | None = None) -> bytes:

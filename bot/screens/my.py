@@ -1,11 +1,13 @@
 """/my as a neutral message: the list of the member's assignments with a button per item."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from aiogram.utils.i18n import gettext as _
 
 from bot.screens import actions
 from bot.screens.render import my_list
+from bot.services.plans import ArchivedPlan
 from bot.services.types import AssignmentStatus, AssignmentView, Page
 from bot.transport.port import Button, Message, rows
 
@@ -44,7 +46,9 @@ def my_view(
     *,
     page_size: int,
     undo_window: timedelta,
+    archived: Sequence[ArchivedPlan] = (),
 ) -> Message:
     return Message(
-        my_list(page, now, locale, page_size), my_buttons(page, page_number, now, undo_window)
+        my_list(page, now, locale, page_size, archived),
+        my_buttons(page, page_number, now, undo_window),
     )

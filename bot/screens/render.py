@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import format_day, ngettext, one_stop
 from bot.reminders.policy import ReminderKind
+from bot.services.plans import ArchivedPlan
 from bot.services.types import (
     AssignmentStatus,
     AssignmentView,
@@ -27,6 +28,16 @@ SHORT_TITLE = 60
 def local_today(now: datetime, timezone: str) -> date:
     """Deadlines are days in the plan's own time zone, not in UTC."""
     return now.astimezone(ZoneInfo(timezone)).date()
+
+
+EXAMPLE_AHEAD = timedelta(days=14)
+
+
+def example_day(today: date, after: date | None = None) -> str:
+    """A date to show in «e.g. …»: two weeks past today (the plan's) and past `after` (a
+    deadline), so that the example is itself a date the bot would accept."""
+    day = max(today, after or today) + EXAMPLE_AHEAD
+    return f"{day:%d.%m.%Y}"
 
 
 def days(n: int) -> str:
@@ -118,9 +129,30 @@ def role_name(role: Role) -> str:
     }[role]
 
 
+_DOCUMENT = re.compile(
+    r"\b(приказ|протокол|справк|отч[её]т|план[аыу]?\b|планы|записк|письм|сертификат|"
+    r"удостоверени|рекомендаци|инструкци|сборник|аналитическ|документ|положени|график|"
+    r"распоряжени|журнал|ведомост|списк|список|заявк|акт\b|акты)",
+    re.IGNORECASE,
+)
+
+
+def result_is_document(result: str | None) -> bool:
+    """Whether the plan's expected result is a paper staff can check («приказы», «протоколы»,
+    «справки по итогам…»), not an effect («повышение квалификации»)."""
+    return bool(result and _DOCUMENT.search(result))
+
+
 def assignment_card(
-    view: AssignmentView, now: datetime, locale: str, confirmed_by: UserInfo | None
+    view: AssignmentView,
+    now: datetime,
+    locale: str,
+    confirmed_by: UserInfo | None,
+    *,
+    attached: int = 0,
 ) -> str:
+    """A member's card; `attached` counts the files on it, so that a confirmed measure whose
+    result is a document and that has none asks for it."""
     lines = [f"<b>{escape(view.task_code)}</b> · {escape(view.plan_label)}"]
     if view.measure_title:
         lines.append(f"<i>{escape(clip(view.measure_title, TITLE_LIMIT // 2))}</i>")
@@ -139,12 +171,20 @@ def assignment_card(
             )
         )
     lines.append(_("Responsible: {unit}").format(unit=escape(view.unit_name)))
+    if view.result:
+        lines.append(
+            _("Expected result: {result}").format(result=escape(one_line(view.result, 300)))
+        )
     if view.status is AssignmentStatus.CONFIRMED and view.confirmed_at is not None:
         when = format_day(local_today(view.confirmed_at, view.plan_timezone), locale)
         who = escape(confirmed_by.full_name) if confirmed_by else "—"
         lines.append(
             _("✅ Done on {day} ({who})").format(day=when, who=who) + f" — {confirmed_state(view)}"
         )
+        if attached == 0 and result_is_document(view.result) and view.active:
+            lines.append(
+                _("📎 The result is a document: attach it (📎 Attach a document) for the check.")
+            )
     else:
         if view.returned_comment is not None:
             lines.append(
@@ -156,9 +196,27 @@ def assignment_card(
     return "\n".join(lines)
 
 
-def my_list(page: Page[AssignmentView], now: datetime, locale: str, page_size: int) -> str:
+def archived_lines(archived: Sequence[ArchivedPlan], locale: str) -> list[str]:
+    return [
+        _(
+            "🗄 {plan}: the school year ended on {day}, the plan is archived. Its items are not "
+            "listed or reminded any more; reports keep them."
+        ).format(plan=escape(plan.label), day=format_day(plan.ended, locale))
+        for plan in archived
+    ]
+
+
+def my_list(
+    page: Page[AssignmentView],
+    now: datetime,
+    locale: str,
+    page_size: int,
+    archived: Sequence[ArchivedPlan] = (),
+) -> str:
+    """The member's list; a note for each archived plan of theirs, whose items it leaves out."""
+    notes = archived_lines(archived, locale)
     if page.total == 0:
-        return _("You have no open assignments. Well done!")
+        return "\n\n".join([_("You have no open assignments. Well done!"), *notes])
     pages = (page.total + page_size - 1) // page_size
     current = page.offset // page_size + 1
     lines = [
@@ -182,6 +240,8 @@ def my_list(page: Page[AssignmentView], now: datetime, locale: str, page_size: i
             + f"\n<i>{escape(view.unit_name)}</i>"
             + (f"\n↩️ {escape(one_line(view.returned_comment or '', 200))}" if returned else "")
         )
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines)
 
 

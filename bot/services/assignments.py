@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.plan.control import ControlSettings
 from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, updated_one, with_assignment_context
 from bot.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.services.plans import ArchivedPlan, archived_plans
 from bot.services.types import (
     UNDO_WINDOW,
     AssignmentStatus,
@@ -79,6 +80,7 @@ def _views() -> Select[Any]:
         PlanRow.control_settings,
         _returned_comment,
         PlanRow.name,
+        TaskRow.result,
     ).select_from(AssignmentRow)
     return with_assignment_context(query, plan=True, measure=True)
 
@@ -107,6 +109,7 @@ def _view(row: Row[Any]) -> AssignmentView:
         acceptance=ControlSettings.from_json(row[19]).acceptance,
         returned_comment=row[20] if row[12] is AssignmentStatus.OPEN else None,
         plan_name=row[21],
+        result=row[22],
     )
 
 
@@ -125,7 +128,8 @@ async def open_assignments_for_user(
     limit: int = 10,
     undo_window: timedelta = UNDO_WINDOW,
 ) -> Page[AssignmentView]:
-    """The open assignments of the user's units, nearest deadline first.
+    """The open assignments of the user's units, nearest deadline first; none of an archived
+    plan (its school year is over: `user_archived_plans` says which).
 
     Assignments confirmed within `undo_window` are listed too, so a slip can still be undone.
     """
@@ -140,6 +144,9 @@ async def open_assignments_for_user(
             AssignmentRow.confirmed_at >= now - undo_window,
         ),
     )
+    archived = [plan.plan_id for plan in await archived_plans(session, now)]
+    if archived:
+        visible = and_(visible, TaskRow.plan_id.not_in(archived))
     query = _views().where(visible)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.execute(
@@ -150,6 +157,18 @@ async def open_assignments_for_user(
         .limit(limit)
     )
     return Page(tuple(_view(row) for row in rows), total or 0, offset, limit)
+
+
+async def user_archived_plans(
+    session: AsyncSession, user_id: int, now: datetime
+) -> tuple[ArchivedPlan, ...]:
+    """The archived plans the user's units have assignments in."""
+    plan_ids = await session.scalars(
+        select(UnitRow.plan_id)
+        .where(UnitRow.id.in_(_member_units(user_id)), UnitRow.active)
+        .distinct()
+    )
+    return await archived_plans(session, now, list(plan_ids))
 
 
 async def get_assignment_view(session: AsyncSession, assignment_id: int) -> AssignmentView:

@@ -656,6 +656,8 @@ class CardComment:
     author: str
     at: datetime
     text: str
+    returned: bool = False
+    """Staff returned the unit's confirmation with this comment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -819,6 +821,7 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
             UserRow.full_name,
             AssignmentEventRow.at,
             AssignmentEventRow.text,
+            AssignmentEventRow.kind,
         )
         .select_from(AssignmentEventRow)
         .join(AssignmentRow, AssignmentRow.id == AssignmentEventRow.assignment_id)
@@ -827,7 +830,8 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
         .join(UnitRow, UnitRow.id == AssignmentRow.unit_id)
         .join(UserRow, UserRow.id == AssignmentEventRow.user_id)
         .where(
-            AssignmentEventRow.kind == EventKind.COMMENTED,
+            # A return's comment stays on the card after the unit confirms again.
+            AssignmentEventRow.kind.in_((EventKind.COMMENTED, EventKind.RETURNED)),
             WindowRow.task_id.in_(part_ids),
         )
         .order_by(AssignmentEventRow.at, AssignmentEventRow.id)
@@ -865,8 +869,8 @@ async def measure_card_for_task(session: AsyncSession, task_id: int, now: dateti
             for part in parts
         ),
         comments=tuple(
-            CardComment(code, unit, author, at, text or "")
-            for code, unit, author, at, text in comments
+            CardComment(code, unit, author, at, text or "", kind is EventKind.RETURNED)
+            for code, unit, author, at, text, kind in comments
         ),
         acceptance=acceptance,
         history=await deadline_history(session, task.id),

@@ -30,7 +30,7 @@ from bot.services._common import (
 )
 from bot.services.control import natural_key
 from bot.services.notices import Recipient, party_recipients, staff_recipients
-from bot.services.plans import stored_control, stored_settings
+from bot.services.plans import stored_control, stored_settings, year_ended
 from bot.services.types import AssignmentStatus
 from bot.terms import SchoolYear
 from storage.models import AssignmentRow, PlanRow, TaskRow, UnitRow, WindowRow
@@ -83,6 +83,8 @@ async def plan_contexts(
         query = query.where(PlanRow.id == plan_id)
     contexts = []
     for row in await session.scalars(query):
+        if year_ended(row.school_year, row.timezone, now) is not None:
+            continue  # archived: its school year is over, nobody is told of it any more
         school_year = SchoolYear.parse(row.school_year)
         contexts.append(
             PlanContext(

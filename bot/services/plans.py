@@ -4,11 +4,12 @@ import dataclasses
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, delete, insert, literal, select, true, update
 from sqlalchemy import text as sql
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.plan.control import ControlSettings
 from bot.plan.dating import PlanDates, dated_windows, dates_from_json, dates_json, plan_dates
-from bot.plan.model import Item, Measure, Plan, Task
+from bot.plan.model import Item, Measure, Plan, Task, plan_label
 from bot.plan.parties import Party, PartyKind
 from bot.reminders.calendar import WorkingCalendar
 from bot.reminders.policy import DEFAULT_SETTINGS, ReminderSettings
@@ -42,6 +43,40 @@ _TASK_PARTIES = cast(Table, TaskPartyRow.__table__)
 _ASSIGNMENTS = cast(Table, AssignmentRow.__table__)
 
 _UNIT_KINDS = {PartyKind.PERSON: UnitKind.PERSON, PartyKind.ORGANISATION: UnitKind.ORGANISATION}
+
+
+def year_ended(school_year: str, timezone: str, now: datetime) -> date | None:
+    """The last day of the plan's school year (31 August) once that day is past in the plan's
+    zone, else None. Such a plan is archived: its open items are no longer «overdue» in /my
+    or in reminders (a 2023/24 plan would count «просрочено на 1131 день» otherwise), while
+    reports keep them."""
+    end = SchoolYear.parse(school_year).end
+    return end if now.astimezone(ZoneInfo(timezone)).date() > end else None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedPlan:
+    plan_id: str
+    label: str
+    """What messages call the plan: its short name, else its id."""
+    ended: date
+
+
+async def archived_plans(
+    session: AsyncSession, now: datetime, plan_ids: Iterable[str] | None = None
+) -> tuple[ArchivedPlan, ...]:
+    """The plans (of `plan_ids`, else all) whose school year is over at `now`."""
+    query = select(PlanRow.id, PlanRow.name, PlanRow.school_year, PlanRow.timezone).order_by(
+        PlanRow.id
+    )
+    if plan_ids is not None:
+        query = query.where(PlanRow.id.in_(set(plan_ids)))
+    found = []
+    for plan_id, name, school_year, timezone in await session.execute(query):
+        ended = year_ended(school_year, timezone, now)
+        if ended is not None:
+            found.append(ArchivedPlan(plan_id, plan_label(plan_id, name), ended))
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ from bot.services.plans import (
     stage_assignments,
     stored_settings,
     stored_task_windows,
+    year_ended,
 )
 from bot.services.types import AssignmentStatus, ReminderItem
 from bot.terms import SchoolYear, Window
@@ -453,11 +454,14 @@ async def _not_before(
     session: AsyncSession, plan_ids: set[str], now: datetime
 ) -> dict[str, datetime | None]:
     """Per plan, the end of its quiet hours if `now` is inside them (reminders released then
-    are caught up after missed ticks and wait for the morning), else None."""
+    are caught up after missed ticks and wait for the morning), else None. An archived plan
+    (its school year is over) is left out: its reminders are cancelled."""
     if not plan_ids:
         return {}
     found: dict[str, datetime | None] = {}
     for plan in await session.scalars(select(PlanRow).where(PlanRow.id.in_(plan_ids))):
+        if year_ended(plan.school_year, plan.timezone, now) is not None:
+            continue
         moment = after_quiet(now, ZoneInfo(plan.timezone), stored_settings(plan))
         found[plan.id] = moment if moment > now else None
     return found
@@ -511,7 +515,7 @@ async def plan_release(
     fold: list[int] = []
     for assignment_id, found in by_assignment.items():
         found.sort()
-        if assignment_id not in live:
+        if assignment_id not in live or live_plans[assignment_id] not in not_before:
             cancel.extend(reminder_id for _at, reminder_id in found)
             continue
         release[assignment_id] = found[-1][1]

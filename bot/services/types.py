@@ -153,6 +153,8 @@ class AssignmentView:
     """Staff returned the latest confirmation with this comment; the assignment is open again."""
     plan_name: str | None = None
     """The plan's short name from its YAML; messages show `plan_label`."""
+    result: str | None = None
+    """The expected result, as the plan writes it (a sub-item has its measure's)."""
 
     @property
     def plan_label(self) -> str:

@@ -21,6 +21,7 @@ from harness import (
     PLAN_YAML,
     SCHOOL_3,
     SCHOOL_7,
+    START,
     Harness,
     bot,
     running_bot,
@@ -30,6 +31,7 @@ from sqlalchemy import select
 
 from bot.services.assignments import comment, confirm
 from bot.services.types import Role
+from bot.services.units import add_unit
 from storage.models import AssignmentRow, TaskRow, UnitRow, WindowRow
 
 __all__ = ["bot"]  # the fixture, imported for pytest
@@ -291,6 +293,38 @@ async def test_coverage_names_the_gaps(bot: Harness) -> None:
     assert "ОО" not in gaps.replace("УО", "")
     assert f"• {SCHOOL_3_NAME}: 👤 1" in text
     assert f"• {SCHOOL_7_NAME}: 👤 0" in text
+
+
+async def test_coverage_reads_in_natural_order_one_line_per_lone_party_and_lists_the_rest(
+    bot: Harness,
+) -> None:
+    """45 schools: № 3 before № 40, the 41st onwards behind a command that lists them all;
+    a party that is one unit of its own name («УО») takes one line."""
+    async with bot.session() as session:
+        for number in range(8, 51):
+            await add_unit(session, PLAN_ID, "ОО", f"МБОУ СОШ № {number}", START)
+        await session.commit()
+    await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+
+    text = shown(await bot.say(ADMIN, "/coverage"))
+
+    lines = text.split("\n")
+    schools = [line for line in lines if line.startswith("• МБОУ СОШ")]
+    assert schools[:3] == [
+        f"• {SCHOOL_3_NAME}: 👤 1",
+        f"• {SCHOOL_7_NAME}: 👤 0",
+        "• МБОУ СОШ № 8: 👤 0",
+    ]
+    assert schools[-1] == "• МБОУ СОШ № 45: 👤 0"
+    assert "УО: 👤 0" in lines and "Иванова А.А.: 👤 0" in lines, text
+    [rest] = [line for line in lines if line.startswith("и ещё")]
+    assert rest == f"и ещё 5 — все: /coverage {PLAN_ID} ОО", rest
+
+    whole = shown(await bot.say(ADMIN, f"/coverage {PLAN_ID} ОО"))
+    listed = [line for line in whole.split("\n") if line.startswith("• ")]
+    assert len(listed) == 45 and listed[-1] == "• МБОУ СОШ № 50: 👤 0", whole
+    unknown = shown(await bot.say(ADMIN, f"/coverage {PLAN_ID} Рособрнадзор"))
+    assert "«Рособрнадзор»" in unknown
 
 
 async def test_report_sends_a_workbook_a_csv_and_a_chart(bot: Harness) -> None:

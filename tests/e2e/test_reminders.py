@@ -32,6 +32,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.plan.loader import load_plan_text
 from bot.reminders.ratelimit import RateLimiter
+from bot.services.control import report_data
 from bot.services.invitations import create_invitation, redeem_invitation
 from bot.services.plans import sync_plan
 from bot.services.reminders import schedule_reminders
@@ -40,7 +41,7 @@ from bot.services.units import find_unit
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import AssignmentRow, TaskRow, UserRow, WindowRow
-from storage.models_reminders import OutboxRow
+from storage.models_reminders import OutboxRow, ReminderRow, ReminderStatus
 
 VLADIVOSTOK = ZoneInfo("Asia/Vladivostok")
 SCHOOL_3_UNIT, SCHOOL_7_UNIT = "МБОУ СОШ № 3", "МБОУ СОШ № 7"
@@ -232,7 +233,7 @@ async def test_403_deactivates_the_member_and_tells_the_admin_once(bot: Harness)
     await tick_at(bot, nine(date(2023, 10, 19)))
 
     [notice] = bot.server.sent_messages(ADMIN.id)
-    assert "Ирина (id 2003)" in notice["text"]
+    assert f"Ирина (id 2003, {SCHOOL_3_UNIT})" in notice["text"]  # whose school, not only who
     assert "заблокировал" in notice["text"]
     assert len(bot.server.calls_to("sendMessage", SCHOOL_3.id)) == attempts  # no more tries
     async with bot.session() as session:
@@ -451,3 +452,51 @@ async def test_reminders_caught_up_after_missed_ticks_wait_for_the_end_of_quiet_
     await tick_at(bot, datetime(2023, 10, 18, 8, 0, tzinfo=VLADIVOSTOK).astimezone(UTC))
     [caught_up] = reminders(bot, SCHOOL_3)
     assert "1.1" in caught_up["text"]
+
+
+async def test_a_plan_whose_school_year_is_over_is_archived(bot: Harness) -> None:
+    """The e2e plan is for 2023/24: on 31 August 2024 (Vladivostok) /my still counts the late
+    items; from 1 September the plan is archived: /my says so instead of «просрочено на 317
+    дней», reminders missed meanwhile are cancelled, not sent, and the report keeps the rows."""
+    await bot.join(SCHOOL_3, SCHOOL_3_UNIT)
+
+    bot.clock.set(datetime(2024, 8, 31, 23, 30, tzinfo=VLADIVOSTOK).astimezone(UTC))
+    last_day = (await bot.say(SCHOOL_3, "/my")).result["text"]
+    assert "просрочено" in last_day and "архиве" not in last_day, last_day
+
+    report = await tick_at(bot, nine(date(2024, 9, 2)))
+    assert reminders(bot, SCHOOL_3) == []
+    assert report.messages == 0
+    async with bot.session() as session:
+        statuses = set(await session.scalars(select(ReminderRow.status)))
+        rows = (await report_data(session, PLAN_ID, bot.clock.now())).plans[0].rows
+    assert ReminderStatus.PENDING not in statuses  # none waits to be sent later either
+    assert any(row.unit_name == SCHOOL_3_UNIT for row in rows)
+    archived = (await bot.say(SCHOOL_3, "/my")).result["text"]
+    assert "просрочено" not in archived, archived
+    assert "учебный год закончился 31 августа 2024\u202fг., план в архиве" in archived, archived
+
+
+async def test_done_from_a_reminder_asks_for_the_document_the_result_names(
+    db_url: str, tmp_path: Path
+) -> None:
+    """«протоколы» is a document: ✅ in the reminder says where to attach it; «1.2» (no
+    result) is simply done."""
+    plan = PLAN_YAML.replace(
+        "        term: до 20.10.2023\n        responsible: ОО\n",
+        "        term: до 20.10.2023\n        responsible: ОО\n"
+        "        result: протоколы родительских собраний\n",
+    )
+    assert "result: протоколы" in plan
+    async with running_bot(db_url, tmp_path, plan_yaml=plan, tick_seconds=0) as bot:
+        bot.app.use_limiter(clock_limiter(bot.clock))
+        await bot.join(SCHOOL_3, SCHOOL_3_UNIT)
+        await tick_at(bot, THREE_DAYS_LEFT)
+        [reminder] = reminders(bot, SCHOOL_3)
+
+        answer = await bot.press(SCHOOL_3, reminder, text="✅ Выполнено: 1.1")
+
+        assert answer.params["text"] == (
+            "Отмечено как выполненное. Результат — документ: приложите его в карточке в /my."
+        )
+        assert answer.params.get("show_alert")

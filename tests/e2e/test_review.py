@@ -131,7 +131,7 @@ async def test_a_confirmation_is_returned_confirmed_again_and_accepted(bot: Harn
     assert "Решений от вас ничто не ждёт" in await reply_to(bot, STAFF, "/review")
 
     card = await reply_to(bot, STAFF, "/measure 1.1")
-    [line] = [line for line in card.split("\n") if SCHOOL_3_NAME in line]
+    [line] = [line for line in card.split("\n") if line.startswith(f"✅ {SCHOOL_3_NAME}")]
     assert "принято" in line
     assert bot.server.unexpected_errors() == []
 
@@ -351,3 +351,60 @@ async def test_the_member_sees_a_returned_confirmation_and_why(bot: Harness) -> 
     await press_and_wait(bot, SCHOOL_3, card, "✅ Выполнено")
     card = await open_confirmed_card(bot)
     assert "на проверке" in card["text"] and RETURN_COMMENT not in card["text"], card["text"]
+
+
+async def test_cards_show_the_expected_result_and_keep_the_return_comment(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The member's card says what the plan expects; ✅ on a measure whose result is a document
+    asks for it; staff's /measure card keeps the return comment after the unit confirms again."""
+    plan = (
+        PLAN_YAML.replace(
+            "        term: до 20.10.2023\n        responsible: ОО\n",
+            "        term: до 20.10.2023\n        responsible: ОО\n"
+            "        result: протоколы родительских собраний\n",
+        )
+        + "control: {acceptance: true}\n"
+    )
+    assert "result: протоколы" in plan
+    async with running_bot(db_url, tmp_path, plan_yaml=plan, tick_seconds=0) as bot:
+        await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+        await staff_joins(bot)
+        card = await open_card(bot, SCHOOL_3)
+        assert "Ожидаемый результат: протоколы родительских собраний" in card["text"]
+        assert "приложите" not in card["text"]  # nothing is done yet
+
+        await press_and_wait(bot, SCHOOL_3, card, "✅ Выполнено")
+        done = bot.last(SCHOOL_3)["text"]
+        assert "Результат — документ: приложите его" in done, done
+
+        waiting = (await bot.say(STAFF, "/review")).result
+        await press_and_wait(bot, STAFF, waiting, "1. Вернуть")
+        await reply_to(bot, STAFF, RETURN_COMMENT)
+        card = await open_card(bot, SCHOOL_3)
+        await press_and_wait(bot, SCHOOL_3, card, "✅ Выполнено")
+
+        staff_card = await reply_to(bot, STAFF, "/measure 1.1")
+        [note] = [line for line in staff_card.split("\n") if RETURN_COMMENT in line]
+        assert f"{SCHOOL_3_NAME} (Наталья) ↩️ возвращено: {RETURN_COMMENT}" in note, note
+        assert bot.server.unexpected_errors() == []
+
+
+async def test_the_example_dates_are_after_today(bot: Harness) -> None:
+    """On 11 March 2024, long after the 20 October deadline, «e.g. …» names a date the bot
+    would take: two weeks from today in the plan's zone, for the member and for staff."""
+    await bot.join(SCHOOL_3, SCHOOL_3_NAME)
+    await staff_joins(bot)
+    bot.clock.set(datetime(2024, 3, 10, 20, 0, tzinfo=UTC))  # 11 March in Vladivostok
+    card = await open_card(bot, SCHOOL_3)
+
+    await press_and_wait(bot, SCHOOL_3, card, "Запросить продление")
+    prompt = bot.last(SCHOOL_3)["text"]
+    assert "например «до 25.03.2024»" in prompt, prompt
+    assert "отправлен" in await reply_to(bot, SCHOOL_3, "Нет помещения")
+
+    await bot.app.tick()
+    [request] = sent(bot, STAFF, "⏳ Запрос продления")
+    await press_and_wait(bot, STAFF, request, "Продлить")
+    assert "(например, 25.03.2024)" in bot.last(STAFF)["text"], bot.last(STAFF)["text"]
+    assert "например 24.03.2024" in await reply_to(bot, STAFF, "завтра")

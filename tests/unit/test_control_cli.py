@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
-from control_support import NOW, PLAN_ID, confirm_some, seed
+from control_support import NOW, PLAN_ID, SCHOOL_3, UO, confirm_some, seed
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -83,3 +83,24 @@ def test_units_sort_in_natural_order() -> None:
         "МБОУ СОШ № 3а",
         "МБОУ СОШ № 11",
     ]
+
+
+def test_units_list_has_a_header_and_names_each_unit_once(
+    seeded: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A unit made from the directory is its own party: «УО» is not printed twice."""
+    configure(monkeypatch, tmp_path, seeded)
+
+    assert main(["units", "list", "--plan", PLAN_ID]) == 0
+
+    header, *rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert header == ["plan", "id", "kind", "name", "parties"]
+    by_name = {row[3]: row for row in rows}
+    assert by_name[UO][4] == ""  # the directory's «УО» is its own party
+    assert by_name[SCHOOL_3][4] == "ОО"
+    assert by_name[UO].count(UO) == 1
+    names = [row[3] for row in rows]
+    assert names == sorted(names, key=natural_key)

@@ -3,6 +3,7 @@ filter and colours; the CSV reads back; the PNG is a real picture with something
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -205,3 +206,28 @@ def test_report_row_status_names() -> None:
         ControlStatus.DUE, None, None, None,
     )  # fmt: skip
     assert RUSSIAN.status_name(row.status) == "в работе"
+
+
+async def test_workbook_prints_on_a4_wraps_long_texts_and_stamps_the_plans_time(
+    data: ReportData,
+) -> None:
+    """«Generated» in the plan's zone as text (a date in a narrow column prints «###»), the
+    measure's wording wrapped and whole, line breaks and all, and A4 paper."""
+    two_lines = "Информирование участников\nо сроках и местах"
+    [plan] = data.plans
+    rows = (replace(plan.rows[0], title=two_lines, measure_title=None), *plan.rows[1:])
+    content = build_workbook(replace(data, plans=(replace(plan, rows=rows),)), RUSSIAN)
+
+    summary = sheet(content, "Summary")
+    first = [row[0] for row in summary.iter_rows(values_only=True)]
+    stamps = [cell for cell in first if isinstance(cell, str) and "Generated" in cell]
+    # 20:00 UTC on 10 March is 06:00 on 11 March in Vladivostok.
+    assert stamps == ["Generated: 11.03.2024 06:00 (Asia/Vladivostok)"]
+    table = sheet(content, PLAN_ID)
+    assert table.page_setup.paperSize == 9  # A4
+    assert table.page_setup.orientation == "landscape"
+    measure = table["C2"]
+    assert measure.value == two_lines
+    assert measure.alignment.wrap_text
+    assert table["B2"].alignment.wrap_text is not True  # a code stays on one line
+    assert summary["C2"].alignment.wrap_text

@@ -16,6 +16,7 @@ from escalation_support import (
     STAFF_USER,
     World,
     make_world,
+    nine,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -213,3 +214,14 @@ async def test_the_digest_counts_what_fell_overdue_escalations_and_progress(
     assert "Просрочено за последние 7 дней: 1" in staff.text
     assert f"<b>1.3</b> Отчёт (до 10 января 2024\u202fг.): {SCHOOL_7}" in staff.text
     assert "▓" in staff.text
+
+
+async def test_an_archived_plan_is_neither_escalated_nor_digested(world: World) -> None:
+    """The 2023/24 plan's year ended on 31 August 2024: from the next Monday on nothing of it
+    is escalated or put in a weekly digest, though its late items are still late."""
+    after_the_year = nine(date(2024, 9, 2))  # a Monday
+
+    async with world.sessions() as session:
+        assert await escalate(session, after_the_year) == []
+        assert await weekly_digests(session, after_the_year + MINUTE) == []
+    assert await world.escalated() == set()

@@ -14,7 +14,7 @@ from bot.delivery.text import (
     utf16_length,
     visible_length,
 )
-from bot.screens.render import HEADING, clip, task_heading
+from bot.screens.render import HEADING, clip, result_is_document, task_heading
 
 SCHOOL = "Муниципальное бюджетное общеобразовательное учреждение «Школа № 3 & <лицей>» " * 2
 
@@ -125,3 +125,22 @@ def test_a_sub_item_reads_as_its_measures_lead_and_the_item() -> None:
 def test_a_measure_heading_drops_the_bullet_and_starts_with_a_capital() -> None:
     assert task_heading("– проведение пробного экзамена", None) == "Проведение пробного экзамена"
     assert task_heading("ГИА-9: перечень ПО", None) == "ГИА-9: перечень ПО"
+
+
+@pytest.mark.parametrize(
+    ("result", "document"),
+    [
+        ("приказы об утверждении основных положений по организации ГИА", True),
+        ("справки по итогам мероприятий учредительного контроля", True),
+        ("служебная записка, письмо в МОУО", True),
+        ("планы работы школьных психологов", True),
+        ("удостоверение о повышении квалификации", True),
+        ("повышение квалификации учителей-предметников", False),
+        ("своевременное информирование", False),
+        ("проведение итогового сочинения (изложения)", False),
+        ("Планирование работы", False),
+        (None, False),
+    ],
+)
+def test_a_result_that_is_a_document(result: str | None, document: bool) -> None:
+    assert result_is_document(result) is document

@@ -28,7 +28,7 @@ from bot.screens.my import my_view
 from bot.screens.render import role_name
 from bot.services.accounts import AccountTaken, ensure_max_user, redeem_binding, resolve_user
 from bot.services.addresses import Account
-from bot.services.assignments import confirm, open_assignments_for_user, undo
+from bot.services.assignments import confirm, open_assignments_for_user, undo, user_archived_plans
 from bot.services.errors import DomainError, InvitationError, InvitationFailure
 from bot.services.hotline import question_text, questions_since, record_question
 from bot.services.invitations import redeem_invitation
@@ -124,6 +124,7 @@ class MaxEntry:
                     limit=self._page_size,
                     undo_window=self._undo_window,
                 )
+            archived = await user_archived_plans(session, user_id, now)
         return my_view(
             listing,
             page,
@@ -131,6 +132,7 @@ class MaxEntry:
             self._i18n.current_locale,
             page_size=self._page_size,
             undo_window=self._undo_window,
+            archived=archived,
         )
 
     async def _my(self, user: MaxUser) -> None:
