@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from bot.faq import Audience, Decision, Faq, FaqEntry, FaqMatcher
+from bot.faq import Audience, Decision, Faq, FaqEntry, FaqMatcher, load_faq
 from bot.faq import matcher as matching
 from bot.faq.lexicon import Exam
 from bot.faq.text import Synonyms
@@ -149,3 +149,151 @@ def test_a_question_without_content_still_tells_the_exam_it_names() -> None:
     chosen = matcher.match("когда?", exam=Exam.GIA11)  # the conversation's choice
     assert chosen.decision == Decision.TO_OPERATOR
     assert chosen.exams == {Exam.GIA11}
+
+
+# --- the index: weights, key terms, exams and twins of each entry -------------------------------
+
+
+def test_a_words_weight_is_the_bm25_idf_over_entries_with_their_answers() -> None:
+    faq = faq_of(
+        entry("a", "Телефон и паспорт", answer="Ручка."),
+        entry("b", "Телефон", answer="Паспорт."),  # the answer's words count for the entry
+        entry("c", "Телефон и калькулятор"),
+        entry("d", "Линейка"),
+    )
+    idf = FaqMatcher(faq, semantic=False)._idf
+
+    def bm25(df: int) -> float:
+        return math.log(1 + (4 - df + 0.5) / (df + 0.5))
+
+    assert idf["телефон"] == pytest.approx(bm25(3))
+    assert idf["паспорт"] == pytest.approx(bm25(2))
+    assert idf["линейка"] == pytest.approx(bm25(1))
+
+
+def test_a_repeated_word_counts_logarithmically_in_a_unit_vector() -> None:
+    matcher = FaqMatcher(PHONES, semantic=False)
+    vector = matcher._vector(["телефон", "паспорт", "паспорт"])
+    phone, passport = matcher._idf["телефон"], (1 + math.log(2)) * matcher._idf["паспорт"]
+    norm = math.hypot(phone, passport)
+    assert vector == pytest.approx({"телефон": phone / norm, "паспорт": passport / norm})
+    assert matcher._vector([]) == {}
+
+
+def test_key_terms_are_those_in_at_least_their_share_of_the_phrasings() -> None:
+    phrasings = ["Телефон паспорт ручка линейка", "Телефон паспорт ручка", "Телефон паспорт"]
+    phrasings.append("Телефон")
+    faq = faq_of(replace(entry("a", phrasings[0]), alternatives=tuple(phrasings[1:])))
+    matcher = FaqMatcher(faq, semantic=False)
+    counts = {"телефон": 4, "паспорт": 3, "ручка": 2, "линейка": 1}
+    assert matcher._key_terms[0] == {
+        word: pytest.approx(matcher._idf[word] ** 2)
+        for word, n in counts.items()
+        if n >= matching.KEY_SHARE * len(phrasings)
+    }
+
+
+def test_an_entrys_exams_come_from_its_audience_topic_and_id() -> None:
+    faq = faq_of(
+        replace(entry("a", "Телефон"), audience=Audience.GIA9),
+        replace(entry("b", "Телефон"), audience=Audience.GIA11),
+        replace(entry("c", "Телефон"), topic="essay"),
+        entry("essay-d", "Телефон"),
+        replace(entry("e", "Телефон"), topic="interview"),
+        entry("interview-f", "Телефон"),
+        entry("g", "Телефон"),
+    )
+    assert FaqMatcher(faq, semantic=False)._exams == [
+        {Exam.GIA9},
+        {Exam.GIA11},
+        {Exam.ESSAY},
+        {Exam.ESSAY},
+        {Exam.INTERVIEW},
+        {Exam.INTERVIEW},
+        set(),
+    ]
+
+
+def test_twins_are_ids_that_differ_only_in_the_exam_they_name() -> None:
+    ids = ["gia9-reg", "gia11-reg", "x-oge-y", "x-ege-y", "oge-a", "ege-b", "oge-ege-c", "ege-c"]
+    faq = faq_of(*(entry(entry_id, f"Телефон {n}") for n, entry_id in enumerate(ids)))
+    assert dict(FaqMatcher(faq, semantic=False)._twins) == {0: {1}, 1: {0}, 2: {3}, 3: {2}}
+
+
+# --- the question ------------------------------------------------------------------------------
+
+
+def test_the_unknown_share_adds_up_every_unknown_word() -> None:
+    matcher = choosing(PHONES)
+    query = matcher._query("телефон ыыыыы ъъъъъ", None)
+    unknown = matching.UNKNOWN_FACTOR * max(matcher._idf.values())
+    known = matcher._idf["телефон"]
+    assert query.unknown_words == 2
+    assert query.unknown == pytest.approx(
+        math.sqrt(2) * unknown / math.hypot(known, 2**0.5 * unknown)
+    )
+
+
+def test_a_word_written_right_and_misspelt_weighs_as_written_right() -> None:
+    matcher = choosing(PHONES)
+    for question in ("телефон телефн", "телефн телефон"):
+        assert matcher._query(question, None).vector == {"телефон": matcher._idf["телефон"]}
+
+
+def test_a_corrected_word_is_not_a_guess_by_meaning() -> None:
+    matcher = choosing(PHONES)
+    features = matcher.features("телефн")
+    assert features["guessed"] == 0.0
+    assert features["matched"] > 0.0
+
+
+def test_the_content_feature_is_the_length_of_the_content_weights() -> None:
+    matcher = choosing(PHONES)
+    features = matcher.features("телефон паспорт")
+    content = math.hypot(matcher._idf["телефон"], matcher._idf["паспорт"])
+    expected = min(content, matching.CONTENT_CAP) / matching.CONTENT_CAP
+    assert features["content"] == pytest.approx(expected)
+
+
+def test_with_one_entry_the_margin_is_the_whole_score() -> None:
+    features = choosing(faq_of(entry("phone", "Телефон"))).features("телефон")
+    assert features["margin"] == features["best"] > 0.0
+
+
+def test_without_word_vectors_nothing_scores_by_meaning() -> None:
+    assert choosing(PHONES).features("телефон и ручка")["dense"] == 0.0
+
+
+def test_the_character_similarity_is_of_the_whole_phrasing_not_its_best_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    matcher = choosing(faq_of(entry("pen", "Ручка и калькулятор")))
+
+    def chars(question: str) -> float:
+        with monkeypatch.context() as patch:
+            patch.setattr(matching, "W_CHARS", 0.0)
+            without = matcher.match(question).matches[0].score
+        return (matcher.match(question).matches[0].score - without) / matching.W_CHARS
+
+    assert chars("калькулятор ручка") == pytest.approx(1.0, abs=2e-3)  # any word order
+    assert chars("ручка") < 0.5  # one word of two is not nearly the phrasing
+
+
+def test_weak_cues_of_both_exams_name_neither() -> None:
+    matcher = choosing(PHONES)
+    assert matcher.exams_named("после колледжа или вуза") == frozenset()
+    assert matcher.exams_named("после колледжа") == {Exam.GIA9}
+
+
+def test_a_match_tells_the_exams_its_question_names() -> None:
+    matcher = choosing(PHONES)
+    assert matcher.match("телефон на огэ").exams == {Exam.GIA9}
+    assert matcher.match("телефон").exams == frozenset()
+    assert matcher.match("телефон", exam=Exam.GIA11).exams == {Exam.GIA11}
+
+
+def test_asking_which_exam_names_none_yet() -> None:
+    # The real FAQ's ГИА-9/ГИА-11 pair for registration (test_faq_matching asks the same).
+    result = FaqMatcher(load_faq()).match("до какого числа подать заявление на экзамены?")
+    assert result.decision == Decision.ASK_EXAM
+    assert result.exams == frozenset()
