@@ -3,6 +3,8 @@ window from its event, clipping to the order's date, and the dates a plan keeps 
 (issue 13: what mutation testing found untested)."""
 
 from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -13,10 +15,14 @@ from bot.plan.dating import (
     dates_from_json,
     dates_json,
     event_window,
+    plan_dates,
     shift,
 )
 from bot.reminders.calendar import WorkingCalendar
-from bot.terms import Offset, OffsetUnit, ParsedTerm, SchoolYear, TermKind, Window
+from bot.terms import Offset, OffsetUnit, ParsedTerm, SchoolYear, TermKind, Window, parse_term
+
+if TYPE_CHECKING:
+    from bot.plan.model import Plan
 
 SY = SchoolYear(2023)
 DAYS = WorkingCalendar()
@@ -207,3 +213,41 @@ def test_a_plan_without_an_order_date_or_periods_keeps_none() -> None:
 def test_an_open_exam_period_is_stored_as_its_last_day() -> None:
     stored = dates_json(PlanDates(SY, exam_periods=(Window(None, date(2024, 9, 24)),)))
     assert stored["@exam_periods"] == ["2024-09-24/2024-09-24"]
+
+
+def test_windows_the_plan_gives_outright_replace_a_relative_terms_event() -> None:
+    explicit = (Window(None, date(2024, 4, 1)),)
+    dates = PlanDates(SY, EVENTS)
+    found = dated_windows(relative(offset_days=3), explicit, dates, None, DAYS)
+    assert found == ((explicit[0], False),)
+
+
+def test_windows_equal_to_the_terms_own_are_no_override() -> None:
+    calendar_periods = (Window(date(2024, 5, 21), date(2024, 7, 5)),)
+    term = parse_term("весь период проведения ГИА", SY)
+    dates = PlanDates(SY, exam_periods=calendar_periods)
+    found = dated_windows(term, term.windows, dates, None, DAYS)
+    assert found == ((calendar_periods[0], True),)
+
+
+def test_a_relative_term_whose_event_is_not_dated_has_no_windows() -> None:
+    assert dated_windows(relative(offset_days=3), (), PlanDates(SY), None, DAYS) == ()
+
+
+def test_plan_dates_takes_the_earliest_reminder_and_the_calendar_from_the_plan() -> None:
+    periods = (Window(date(2024, 5, 21), date(2024, 7, 5)),)
+
+    def plan(days_before: tuple[int, ...]) -> "Plan":
+        return cast(
+            "Plan",
+            SimpleNamespace(
+                school_year=SY,
+                events=EVENTS,
+                exam_periods=periods,
+                order=SimpleNamespace(date=ORDER),
+                reminder_settings=SimpleNamespace(days_before=days_before),
+            ),
+        )
+
+    assert plan_dates(plan((1, 7, 3))) == PlanDates(SY, EVENTS, periods, ORDER, 7)
+    assert plan_dates(plan(())).lead_days == 0

@@ -128,3 +128,11 @@ def test_an_impossible_school_year_is_said_with_the_one_assumed() -> None:
         'impossible school year "2023/25 учебный год" in term "2023/25 учебный год"; '
         "assumed 2023/24",
     )
+
+
+def test_an_impossible_bare_year_is_read_as_the_plans_school_year_and_said() -> None:
+    term = parse_term("в 2200 году", SY)
+    assert _windows("в 2200 году") == [("2023-09-01", "2024-08-31", None)]
+    assert term.warnings == (
+        'impossible year "2200" in term "в 2200 году"; assumed the school year 2023/24',
+    )
