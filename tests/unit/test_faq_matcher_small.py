@@ -116,11 +116,12 @@ def test_without_the_vectors_file_matching_works_on_words_and_the_log_says_why(
 
 def test_a_faq_none_of_whose_words_has_a_vector_still_matches() -> None:
     # Not even its answer: there is nothing to expand a word to, and no question breaks that.
-    odd = faq_of(entry("odd", "щщщщ ыыыы?", answer="ыыыы щщщщ"))
+    odd = faq_of(entry("odd", "фывапролдж кргхщбвт?", answer="кргхщбвт фывапролдж"))
     matcher = FaqMatcher(odd)
     assert matcher.vectors is not None
+    assert matcher._vocabulary == []
     assert matcher._expand("болезнь") == []
-    assert matcher.match("болезнь ыыыы").top_ids == ["odd"]
+    assert matcher.match("болезнь кргхщбвт").top_ids == ["odd"]
 
 
 # --- what meaning leads to ----------------------------------------------------------------------
@@ -297,3 +298,25 @@ def test_asking_which_exam_names_none_yet() -> None:
     result = FaqMatcher(load_faq()).match("до какого числа подать заявление на экзамены?")
     assert result.decision == Decision.ASK_EXAM
     assert result.exams == frozenset()
+
+
+def test_a_word_reached_only_by_meaning_is_a_guess_and_no_match() -> None:
+    ill = faq_of(entry("ill", "Болезнь в день экзамена", answer="Справка."))
+    features = FaqMatcher(ill).features("лихорадка")  # only the vectors link it to «болезнь»
+    assert features["guessed"] == pytest.approx(1.0)
+    assert features["matched"] == 0.0
+
+
+def test_the_margin_against_the_rest_skips_the_entries_asked_about() -> None:
+    matcher = choosing(PHONES)
+    query = matcher._query("телефон паспорт ручка", None)
+    scores, dense = matcher._scores(query)
+    ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
+    features = matcher._features(query, scores, dense, ranked, skip={ranked[1]})
+    assert features["margin"] == pytest.approx(scores[ranked[0]] - scores[ranked[2]])
+
+
+def test_a_question_worded_as_the_only_entry_scores_its_words_and_characters() -> None:
+    matcher = choosing(faq_of(entry("phone", "Телефон")))  # the answer shares no word
+    expected = matching.W_PHRASING + matching.W_ENTRY + matching.W_CHARS
+    assert matcher.features("телефон")["best"] == pytest.approx(expected)
