@@ -459,3 +459,52 @@ async def test_a_chat_free_again_at_the_very_moment_of_pruning_is_forgotten() ->
     clock.now = 1.0
     await sending.acquire(2)  # 10,003 chats: pruned at 1.0, when chat 1 is free again
     assert sending.remembered_chats() == PRUNE_AFTER + 2  # the 429s and chat 2
+
+
+class FakeSharedSchedule:
+    """The budget other processes share, as the limiter sees it: a fixed wait per message."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait = wait
+        self.reserved = 0
+        self.holds: list[float] = []
+
+    async def reserve(self, hold_for: float = 0.0) -> float:
+        self.reserved += 1
+        return self.wait
+
+    async def hold(self, seconds: float) -> None:
+        self.holds.append(seconds)
+
+
+async def test_a_hold_on_a_chat_holds_that_chat_only() -> None:
+    clock = RecordingTime()
+    sending = recording(clock)
+    await sending.hold(4, PRIVATE_CHAT)
+    assert sending.paused_for(PRIVATE_CHAT) == pytest.approx(4)
+    assert sending.paused_for(GROUP_CHAT) == 0
+    assert sending.paused_for() == 0
+    await sending.hold(2)  # without a chat: everything, also without a shared budget
+    assert sending.paused_for(GROUP_CHAT) == pytest.approx(2)
+    assert sending.paused_for() == pytest.approx(2)
+
+
+async def test_with_limits_keeps_the_shared_budget() -> None:
+    clock = RecordingTime()
+    shared = FakeSharedSchedule(wait=0.75)
+    sending = RateLimiter.with_limits(
+        Limits(), monotonic=clock.monotonic, sleep=clock.sleep, shared=shared
+    )
+    await sending.acquire(PRIVATE_CHAT)
+    assert shared.reserved == 1
+    assert clock.sleeps == [pytest.approx(0.75)]  # the wait the shared budget gave, not less
+    await sending.hold(3)
+    assert shared.holds == [3]
+
+
+async def test_waiting_out_a_429_within_the_rounding_margin_is_no_wait() -> None:
+    clock = RecordingTime(start=0.0)
+    sending = recording(clock)
+    sending.pause(1e-6, PRIVATE_CHAT)  # exactly the margin: float noise, not a wait
+    await sending.wait_if_paused(PRIVATE_CHAT)
+    assert clock.sleeps == []
