@@ -16,6 +16,7 @@ At the default 20,000 reminders each configuration takes about 12 minutes (28 me
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -91,6 +92,7 @@ async def _send_until_done(now: datetime, started: float) -> dict[str, Any]:
             await asyncio.sleep(TICK_SECONDS)
     finally:
         await app.close()
+    totals.update(forfeited=app.limiter.forfeited)
     return {"pid": os.getpid(), "worker": app.worker_id, **totals}
 
 
@@ -126,6 +128,8 @@ class Outcome:
     states: dict[str, int] = field(default_factory=dict)
     peaks_mib: list[float] = field(default_factory=list)
     takeover: str = ""
+    forfeited: int = 0
+    """Shared moments a sender reached late and gave up (RateLimiter.forfeited)."""
 
 
 def _reap(children: list[Child]) -> None:
@@ -233,6 +237,11 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
         outcome.seconds = accepted[-1][0] - accepted[0][0]
         outcome.rate = (len(accepted) - 1) / outcome.seconds
     outcome.peaks_mib = [child.peak_kib / 1024 for child in children]
+    for child in children:
+        if child.process.stdout is not None:
+            for line in child.process.stdout.read().splitlines():
+                with contextlib.suppress(ValueError):
+                    outcome.forfeited += json.loads(line).get("forfeited", 0)
     killed = next((c.killed_at for c in children if c.killed_at is not None), None)
     if killed is not None:
         late = sorted(at - killed for at, chat in accepted if chat in held and at > killed)
@@ -261,6 +270,7 @@ def report(outcome: Outcome) -> None:
         "  peak resident memory per process: "
         f"{', '.join(f'{m:.0f}' for m in outcome.peaks_mib)} MiB"
     )
+    print(f"  moments reached late and given up: {outcome.forfeited}")
     if outcome.takeover:
         print(f"  {outcome.takeover}")
 

@@ -41,7 +41,7 @@ from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, StoredLocaleMiddleware, UserMiddleware
 from bot.plan.loader import load_plan
 from bot.reminders.ratelimit import RateLimiter
-from bot.scale.budget import SharedBudget
+from bot.scale.budget import RESERVE_AHEAD, SharedBudget
 from bot.scale.fsm import DatabaseEventIsolation, DatabaseStorage
 from bot.scale.leases import take_lease
 from bot.scale.ledger import UpdateLedgerMiddleware, forget_old_updates
@@ -643,7 +643,9 @@ class Application:
 def shared_budget(engine: AsyncEngine) -> SharedBudget | None:
     """On PostgreSQL, where several processes may send for one token, they share one budget;
     SQLite has one process (and a reservation per message would only add a write to it)."""
-    return SharedBudget(engine) if engine.dialect.name == "postgresql" else None
+    if engine.dialect.name != "postgresql":
+        return None
+    return SharedBudget(engine, lead=RESERVE_AHEAD)
 
 
 def build_application(
