@@ -319,7 +319,14 @@ class _Tick:
         """
         renewer = asyncio.create_task(self.keep_alive())
         try:
-            await asyncio.gather(*(self.lane() for _ in range(max(1, self.settings.lanes))))
+            # A lane that fails (the database gone) stops the others, and its error is the
+            # tick's, as when one loop sent everything.
+            try:
+                async with asyncio.TaskGroup() as lanes:
+                    for _ in range(max(1, self.settings.lanes)):
+                        lanes.create_task(self.lane())
+            except ExceptionGroup as failed:
+                raise failed.exceptions[0] from None
         finally:
             renewer.cancel()
             with suppress(asyncio.CancelledError):

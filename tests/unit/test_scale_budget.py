@@ -166,3 +166,51 @@ async def test_the_database_reserves_the_moments_the_arithmetic_gives(engine: As
     expected, _state = burst(40, START, BudgetState(START, START))
     waits = [await budget.reserve() for _ in range(40)]
     assert [round(START + wait, 5) for wait in waits] == [round(at, 5) for at in expected]
+
+
+class SlowSchedule(RecordingSchedule):
+    """A reservation that takes `trip` seconds of the fake clock, like a database round trip."""
+
+    def __init__(self, wait: float, time: FakeTime, trip: float) -> None:
+        super().__init__(wait)
+        self.time = time
+        self.trip = trip
+
+    async def reserve(self, hold_for: float = 0.0) -> float:
+        self.time.now += self.trip
+        return await super().reserve(hold_for)
+
+
+async def test_only_what_is_left_after_the_round_trip_is_slept() -> None:
+    time = FakeTime()
+    limiter = RateLimiter(
+        monotonic=time.monotonic, sleep=time.sleep, shared=SlowSchedule(0.5, time, trip=0.1)
+    )
+    await limiter.acquire(42)
+    assert time.slept == [pytest.approx(0.4)]
+    assert limiter.forfeited == 0
+
+
+async def test_a_moment_reached_late_is_given_up_and_another_reserved() -> None:
+    time = FakeTime()
+    shared = RecordingSchedule(wait=0.5)
+    woke_late = [0.05]
+
+    async def oversleep(seconds: float) -> None:
+        await time.sleep(seconds + (woke_late.pop() if woke_late else 0.0))
+
+    limiter = RateLimiter(monotonic=time.monotonic, sleep=oversleep, shared=shared)
+    await limiter.acquire(42)
+    assert (shared.reserved, limiter.forfeited) == (2, 1)
+    assert time.now == pytest.approx(1_000.0 + 0.55 + 0.5)
+
+
+async def test_waiting_for_a_chat_counts_no_message() -> None:
+    time = FakeTime()
+    shared = RecordingSchedule(wait=0.0)
+    limiter = RateLimiter(monotonic=time.monotonic, sleep=time.sleep, shared=shared)
+    await limiter.acquire(42)
+    await limiter.wait_for_chat(42)
+    await limiter.wait_for_chat(43)
+    assert time.now == 1_001.0  # the private chat's second, and nothing for a new chat
+    assert shared.reserved == 1
