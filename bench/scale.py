@@ -34,6 +34,8 @@ ROOT = BENCH.parent
 TICK_SECONDS = 1.0
 """How often a sender process ticks, like the scheduler with TICK_SECONDS=1."""
 RATE_TARGET = 28.0
+LANES = 6
+"""SEND_LANES for the senders (bot/delivery/tick.py, LANES)."""
 TAKEOVER_TARGET = 15.0
 
 
@@ -204,6 +206,7 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
             "BENCH_LOCAL_LIMITER": "1" if local else "",
+            "SEND_LANES": str(LANES),
         }
         started_wall = time.time()
         started = time.monotonic()

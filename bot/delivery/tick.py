@@ -78,7 +78,9 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_LIMIT = 10_000
 LANES = 6
-"""Chats one worker sends side by side on PostgreSQL: enough that the shared budget's next
+"""What bench/scale.py sets SEND_LANES to (the default is 1: tests/e2e/test_reminders.py's 429
+and kill stories still expect one chat at a time). Chats one worker sends side by side on
+PostgreSQL: enough that the shared budget's next
 moment always has a message ready, few enough to keep the pool's connections. A lane's message
 waits at least the budget's 150 ms lead (`bot.scale.budget.RESERVE_AHEAD`), so a lane sends at
 most ~5 a second: with 3 lanes one sender managed 18.3 a second (bench/scale.py)."""
@@ -129,7 +131,7 @@ class DeliverySettings:
             default_locale=settings.default_locale,
             transports=transports,
             # SQLite lets one writer in at a time: lanes there would only queue for it.
-            lanes=LANES if settings.database_url.startswith("postgresql") else 1,
+            lanes=settings.send_lanes if settings.database_url.startswith("postgresql") else 1,
         )
 
 
