@@ -61,7 +61,7 @@ async def _send_until_done(now: datetime, started: float) -> dict[str, Any]:
         # What every process did before the budget was shared: its own 28 per second.
         import bot.app  # noqa: PLC0415
 
-        def no_shared_budget(engine: AsyncEngine) -> SharedBudget | None:
+        def no_shared_budget(engine: AsyncEngine, *, ahead: bool = False) -> SharedBudget | None:
             return None
 
         bot.app.shared_budget = no_shared_budget

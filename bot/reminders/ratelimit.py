@@ -105,6 +105,7 @@ class RateLimiter:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         shared: SharedSchedule | None = None,
+        late_after: float | None = None,
     ) -> None:
         if not 0 < rate <= peak:
             raise ValueError("the rate must be positive and not above the peak")
@@ -123,6 +124,8 @@ class RateLimiter:
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._prune_at = PRUNE_AFTER
         self._counted: ContextVar[bool] = ContextVar(f"counted-{id(self)}", default=False)
+        self.late_after = late_after
+        """With a shared schedule reserved ahead: give up a moment missed by more (LATE_AFTER)."""
         self.forfeited = 0
         """Shared moments given up because this process reached them late (`LATE_AFTER`)."""
 
@@ -222,7 +225,8 @@ class RateLimiter:
                 await self._sleep(left)
             if self._held_until(chat_id) - self._monotonic() > _EPSILON:
                 continue  # a 429 came while this caller slept: its moment is gone
-            if self._shared is not None and self._monotonic() - at > LATE_AFTER:
+            late = self.late_after
+            if self._shared is not None and late is not None and self._monotonic() - at > late:
                 # Counted and unused: a gap in the schedule is safe, a late message is not.
                 self.forfeited += 1
                 continue

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.reminders.ratelimit import DEFAULT_PEAK, Limits, RateLimiter
+from bot.reminders.ratelimit import DEFAULT_PEAK, LATE_AFTER, Limits, RateLimiter
 from bot.scale.budget import (
     DEFAULT_LIMITS,
     SHARED_RATE,
@@ -199,7 +199,9 @@ async def test_a_moment_reached_late_is_given_up_and_another_reserved() -> None:
     async def oversleep(seconds: float) -> None:
         await time.sleep(seconds + (woke_late.pop() if woke_late else 0.0))
 
-    limiter = RateLimiter(monotonic=time.monotonic, sleep=oversleep, shared=shared)
+    limiter = RateLimiter(
+        monotonic=time.monotonic, sleep=oversleep, shared=shared, late_after=LATE_AFTER
+    )
     await limiter.acquire(42)
     assert (shared.reserved, limiter.forfeited) == (2, 1)
     assert time.now == pytest.approx(1_000.0 + 0.55 + 0.5)
