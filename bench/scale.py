@@ -16,6 +16,7 @@ At the default 20,000 reminders each configuration takes about 12 minutes (28 me
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -33,6 +34,8 @@ ROOT = BENCH.parent
 TICK_SECONDS = 1.0
 """How often a sender process ticks, like the scheduler with TICK_SECONDS=1."""
 RATE_TARGET = 28.0
+LANES = 6
+"""SEND_LANES for the senders (bot/delivery/tick.py, LANES)."""
 TAKEOVER_TARGET = 15.0
 
 
@@ -58,7 +61,7 @@ async def _send_until_done(now: datetime, started: float) -> dict[str, Any]:
         # What every process did before the budget was shared: its own 28 per second.
         import bot.app  # noqa: PLC0415
 
-        def no_shared_budget(engine: AsyncEngine) -> SharedBudget | None:
+        def no_shared_budget(engine: AsyncEngine, *, ahead: bool = False) -> SharedBudget | None:
             return None
 
         bot.app.shared_budget = no_shared_budget
@@ -91,6 +94,7 @@ async def _send_until_done(now: datetime, started: float) -> dict[str, Any]:
             await asyncio.sleep(TICK_SECONDS)
     finally:
         await app.close()
+    totals.update(forfeited=app.limiter.forfeited)
     return {"pid": os.getpid(), "worker": app.worker_id, **totals}
 
 
@@ -99,7 +103,26 @@ def sender(now: str, started: float) -> int:
 
     import_aiogram_lean()
     result = asyncio.run(_send_until_done(datetime.fromisoformat(now), started))
+    result["peak_kib"] = own_peak_kib()
     print(json.dumps(result), flush=True)
+    print(
+        f"sender {os.getpid()}: peak resident memory {result['peak_kib'] / 1024:.0f} MiB",
+        file=sys.stderr,
+        flush=True,
+    )
+    return 0
+
+
+def own_peak_kib() -> int:
+    """This process's peak resident memory since its exec (VmHWM).
+
+    Not `wait4`'s ru_maxrss: Linux keeps that across execve, so a child forked from the bench
+    (which holds the fake server's records of every message, 230-390 MB) reports the bench's
+    size as its own. VmHWM belongs to the address space the sender itself built.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
     return 0
 
 
@@ -126,16 +149,17 @@ class Outcome:
     states: dict[str, int] = field(default_factory=dict)
     peaks_mib: list[float] = field(default_factory=list)
     takeover: str = ""
+    forfeited: int = 0
+    """Shared moments a sender reached late and gave up (RateLimiter.forfeited)."""
 
 
 def _reap(children: list[Child]) -> None:
     for child in children:
         if child.status is not None:
             continue
-        pid, status, usage = os.wait4(child.process.pid, os.WNOHANG)
+        pid, status = os.waitpid(child.process.pid, os.WNOHANG)
         if pid:
             child.status = status
-            child.peak_kib = usage.ru_maxrss
 
 
 async def run_configuration(  # noqa: PLR0915 - one run told start to end reads best
@@ -182,13 +206,14 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
             "BENCH_LOCAL_LIMITER": "1" if local else "",
+            "SEND_LANES": str(LANES),
         }
         started_wall = time.time()
         started = time.monotonic()
         command = [sys.executable, str(BENCH / "scale.py"), "--sender"]
         command += ["--now", seeding.NOW.isoformat(), "--started", repr(started_wall)]
         children = [
-            # Reaped with os.wait4 (not asyncio's subprocesses) for each child's peak memory.
+            # Reaped with os.waitpid: each sender reports its own peak memory (own_peak_kib).
             Child(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True))  # noqa: ASYNC220
             for _ in range(processes)
         ]
@@ -232,6 +257,14 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
     if len(accepted) > 1:
         outcome.seconds = accepted[-1][0] - accepted[0][0]
         outcome.rate = (len(accepted) - 1) / outcome.seconds
+    for child in children:
+        if child.process.stdout is not None:
+            for line in child.process.stdout.read().splitlines():
+                with contextlib.suppress(ValueError):
+                    result = json.loads(line)
+                    outcome.forfeited += result.get("forfeited", 0)
+                    child.peak_kib = result.get("peak_kib", 0)
+    # A killed sender printed nothing: its peak is unknown (0).
     outcome.peaks_mib = [child.peak_kib / 1024 for child in children]
     killed = next((c.killed_at for c in children if c.killed_at is not None), None)
     if killed is not None:
@@ -261,6 +294,7 @@ def report(outcome: Outcome) -> None:
         "  peak resident memory per process: "
         f"{', '.join(f'{m:.0f}' for m in outcome.peaks_mib)} MiB"
     )
+    print(f"  moments reached late and given up: {outcome.forfeited}")
     if outcome.takeover:
         print(f"  {outcome.takeover}")
 

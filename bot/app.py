@@ -40,8 +40,8 @@ from bot.hotline.faq import FaqService
 from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, StoredLocaleMiddleware, UserMiddleware
 from bot.plan.loader import load_plan
-from bot.reminders.ratelimit import RateLimiter
-from bot.scale.budget import SharedBudget
+from bot.reminders.ratelimit import LATE_AFTER, RateLimiter
+from bot.scale.budget import RESERVE_AHEAD, SharedBudget
 from bot.scale.fsm import DatabaseEventIsolation, DatabaseStorage
 from bot.scale.leases import take_lease
 from bot.scale.ledger import UpdateLedgerMiddleware, forget_old_updates
@@ -747,10 +747,13 @@ async def _until_stopped(stop: asyncio.Event, task: "asyncio.Task[None] | None")
         task.result()  # raises what ended it
 
 
-def shared_budget(engine: AsyncEngine) -> SharedBudget | None:
+def shared_budget(engine: AsyncEngine, *, ahead: bool = False) -> SharedBudget | None:
     """On PostgreSQL, where several processes may send for one token, they share one budget;
     SQLite has one process (and a reservation per message would only add a write to it)."""
-    return SharedBudget(engine) if engine.dialect.name == "postgresql" else None
+    if engine.dialect.name != "postgresql":
+        return None
+    # Ahead only with lanes: one lane would wait the lead for every message (~5 a second).
+    return SharedBudget(engine, lead=RESERVE_AHEAD if ahead else 0.0)
 
 
 def build_application(
@@ -759,7 +762,13 @@ def build_application(
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    requests = LimitedRequests(limiter or RateLimiter(shared=shared_budget(engine)))
+    ahead = settings.send_lanes > 1
+    requests = LimitedRequests(
+        limiter
+        or RateLimiter(
+            shared=shared_budget(engine, ahead=ahead), late_after=LATE_AFTER if ahead else None
+        )
+    )
     i18n = create_i18n(settings.default_locale)
     bot = build_bot(settings, requests) if settings.serves_telegram else None
     metrics = Metrics()

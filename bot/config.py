@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     page_size: int = Field(default=5, ge=1, le=20)
     migrate_on_start: bool = True
     tick_seconds: int = Field(default=60, ge=0, le=3600)
+    send_lanes: int = Field(default=1, ge=1, le=10)
+    """Chats one process sends side by side on PostgreSQL (bot/delivery/tick.py, LANES)."""
     faq_paths: Annotated[list[str], NoDecode] = [shipped("faq", "*.yaml")]
     hotline_chat_id: int | None = None
     hotline_plan: str | None = None

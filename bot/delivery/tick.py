@@ -10,14 +10,16 @@ exactly how far they got (see README, «Delivery guarantees»).
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 from itertools import groupby
 from typing import Any, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
@@ -75,6 +77,13 @@ from storage.models_reminders import DeliveryStatus
 logger = logging.getLogger(__name__)
 
 PREVIEW_LIMIT = 10_000
+LANES = 6
+"""What bench/scale.py sets SEND_LANES to (the default is 1: tests/e2e/test_reminders.py's 429
+and kill stories still expect one chat at a time). Chats one worker sends side by side on
+PostgreSQL: enough that the shared budget's next
+moment always has a message ready, few enough to keep the pool's connections. A lane's message
+waits at least the budget's 150 ms lead (`bot.scale.budget.RESERVE_AHEAD`), so a lane sends at
+most ~5 a second: with 3 lanes one sender managed 18.3 a second (bench/scale.py)."""
 
 
 class Translations(Protocol):
@@ -92,14 +101,20 @@ class Translations(Protocol):
 class DeliverySettings:
     admin_ids: frozenset[int] = frozenset()
     default_locale: str = "ru"
-    lease: timedelta = timedelta(seconds=10)
+    lease: timedelta = timedelta(seconds=6)
     """A claim not renewed for this long belongs to a dead worker: a sending worker renews its
-    claims and takes over stale ones every third of it, so a killed sender's rows go out again
-    within a lease and a third (issue 14 asks for 15 s; with 15 s bench/scale.py --kill saw
-    20.9 s). A request still in flight after it (a timeout) is recorded `uncertain` by whoever
-    recovers it, and never sent again."""
+    claims and takes over stale ones every third of it, so a killed sender's rows are free
+    again within a lease and a third (issue 14 asks for the rest delivered within 15 s; with
+    10 s and 200-row claims bench/scale.py --kill saw the last 26 s after the kill). A request
+    still in flight after it (a timeout) is recorded `uncertain` by whoever recovers it, and
+    never sent again."""
     release_batch: int = 500
-    claim_batch: int = 200
+    claim_batch: int = 20
+    """Rows claimed at a time, refilled while the lanes send: what a dead worker held waits for
+    its lease, and what a live one holds waits its turn, so few (a second or two of sending)."""
+    lanes: int = 1
+    """Chats sent side by side by one worker (see `_Tick.send`); `Application` uses more on
+    PostgreSQL, where each message's writes overlap another's request."""
     max_attempts: int = 6
     digest_items: int = 20
     """Items per message: 20 short lines and 20 buttons stay far below Telegram's limits."""
@@ -112,6 +127,8 @@ class DeliverySettings:
             admin_ids=settings.admin_ids,
             default_locale=settings.default_locale,
             transports=settings.messengers,
+            # SQLite lets one writer in at a time: lanes there would only queue for it.
+            lanes=settings.send_lanes if settings.database_url.startswith("postgresql") else 1,
         )
 
 
@@ -245,7 +262,12 @@ class _Tick:
         self.i18n = i18n
         self.stop = stop
         self.report = TickReport()
-        self.renewed_at = now
+        self.queue: deque[list[list[Delivery]]] = deque()
+        """Claimed chats waiting for a lane, each its digests in order."""
+        self.seen: set[int] = set()
+        self.exhausted = False
+        self.halted = False
+        self.claiming = asyncio.Lock()
 
     def render(self, deliveries: Sequence[Delivery]) -> Message:
         items = _items(deliveries)
@@ -288,7 +310,51 @@ class _Tick:
                 return
 
     async def send(self) -> None:
-        while self.limiter.paused_for() <= 0:
+        """Claim and send until nothing is due, a 429 or the stop: `lanes` chats at a time.
+
+        One request at a time leaves the shared budget idle while a process writes to the
+        database around each message (one sender managed 22 a second of the 28); lanes let the
+        next digest be prepared while one is on its way. A chat's digests stay in one lane, in
+        order. Claims are renewed by a task of their own, so a slow request or a 429's wait
+        does not let them lapse while this worker lives.
+        """
+        renewer = asyncio.create_task(self.keep_alive())
+        try:
+            # A lane that fails (the database gone) stops the others, and its error is the
+            # tick's, as when one loop sent everything.
+            try:
+                async with asyncio.TaskGroup() as lanes:
+                    for _ in range(max(1, self.settings.lanes)):
+                        lanes.create_task(self.lane())
+            except ExceptionGroup as failed:
+                raise failed.exceptions[0] from None
+        finally:
+            renewer.cancel()
+            with suppress(asyncio.CancelledError):
+                await renewer
+
+    async def lane(self) -> None:
+        while not self.halted and self.limiter.paused_for() <= 0:
+            if len(self.queue) < self.settings.lanes and not self.exhausted:
+                await self.refill()
+            if not self.queue:
+                if self.exhausted:
+                    return
+                continue
+            for digest in self.queue.popleft():
+                if self.stop.is_set():
+                    self.halted = True
+                    await self.give_back()
+                    return
+                if self.halted or not await self.send_digest(digest):
+                    self.halted = True
+                    return
+
+    async def refill(self) -> None:
+        """Claim the next rows while the lanes still have chats to send: no lane waits for it."""
+        async with self.claiming:
+            if len(self.queue) >= self.settings.lanes or self.exhausted or self.halted:
+                return
             async with self.sessions() as session:
                 claimed = await claim_deliveries(
                     session,
@@ -298,31 +364,32 @@ class _Tick:
                     self.outbound.name,
                 )
                 if not claimed:
+                    self.exhausted = True
                     return
                 deliveries, stale = await claimed_deliveries(session, self.worker_id)
                 self.report.cancelled += await cancel_deliveries(
                     session, stale, "confirmed or no longer assigned before it was sent"
                 )
-            for _chat_id, in_chat in groupby(deliveries, key=lambda d: d.chat_id):
-                for chunk in _chunks(list(in_chat), self.settings.digest_items):
-                    for digest in self.fit(chunk):
-                        await self.keep_alive()
-                        if self.stop.is_set():
-                            await self.give_back()
-                            return
-                        if not await self.send_digest(digest):
-                            return
+            # This worker's earlier claims come back too: those already in a lane stay there.
+            fresh = [d for d in deliveries if d.outbox_id not in self.seen]
+            self.seen.update(d.outbox_id for d in fresh if d.outbox_id is not None)
+            for _chat_id, in_chat in groupby(fresh, key=lambda d: d.chat_id):
+                chunks = _chunks(list(in_chat), self.settings.digest_items)
+                self.queue.append([part for chunk in chunks for part in self.fit(chunk)])
 
     async def keep_alive(self) -> None:
         """Every third of the lease while sending: renew this worker's claims, and take over
         those of a worker that stopped renewing (it died) without waiting for another tick."""
-        now = self.moment()
-        if now - self.renewed_at < self.settings.lease / 3:
-            return
-        self.renewed_at = now
-        async with self.sessions() as session:
-            await renew_claims(session, self.worker_id, now)
-        await self.recover(now)
+        period = self.settings.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(period)
+            now = self.moment()
+            try:
+                async with self.sessions() as session:
+                    await renew_claims(session, self.worker_id, now)
+                await self.recover(now)
+            except SQLAlchemyError as error:  # the next renewal tries again
+                logger.warning("claims not renewed: %s", error)
 
     async def give_back(self) -> None:
         """The bot is stopping: what this worker claimed goes back to the queue at once."""
@@ -347,7 +414,10 @@ class _Tick:
     async def send_digest(self, digest: list[Delivery]) -> bool:
         """Send one digest and record what happened; False when the tick must stop sending."""
         chat_id = digest[0].chat_id
-        await self.limiter.acquire(chat_id)
+        # The chat's turn first, then `sending`, then the overall moment: the database write
+        # stays out of the gap between the reserved moment and the request, where its jitter
+        # bunched messages from several processes into Telegram's second (issue 14).
+        await self.limiter.wait_for_chat(chat_id)
         async with self.sessions() as session:
             taken = await mark_sending(
                 session,
@@ -358,14 +428,16 @@ class _Tick:
         digest = [d for d in digest if d.outbox_id in taken]
         if not digest:
             return True
-        return await self.deliver(digest)
+        message = self.render(digest)  # before the moment: nothing but the request after it
+        await self.limiter.acquire(chat_id)
+        return await self.deliver(digest, message)
 
-    async def deliver(self, digest: list[Delivery]) -> bool:
+    async def deliver(self, digest: list[Delivery], message: Message | None = None) -> bool:
         """One request for rows already `sending` (the limiter counted it); a 400 on several
         reminders is never their end: they go again in smaller parts, one by one at last."""
         chat_id = digest[0].chat_id
         ids = [d.outbox_id for d in digest if d.outbox_id is not None]
-        message = self.render(digest)
+        message = message or self.render(digest)
         try:
             # Counted above, before the rows became `sending`: the session's limiter lets the
             # request through and hands a 429 back here (the rows wait for a later tick).

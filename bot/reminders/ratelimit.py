@@ -21,6 +21,10 @@ DEFAULT_PEAK = 29.0
 """The fastest the bot ever sends, catching up after a pause: never 31 in any second."""
 PRIVATE_INTERVAL = 1.0
 GROUP_INTERVAL = 60.0 / 20
+LATE_AFTER = 0.02
+"""A shared moment missed by more than this is given up and another one reserved: a message
+that leaves late lands in the same second as the punctual ones after it, and a process that
+woke late (two cores, many processes) would otherwise crowd that second past Telegram's 30."""
 PRUNE_AFTER = 10_000
 """Chats remembered before the ones that are free again are forgotten."""
 _EPSILON = 1e-6
@@ -101,6 +105,7 @@ class RateLimiter:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         shared: SharedSchedule | None = None,
+        late_after: float | None = None,
     ) -> None:
         if not 0 < rate <= peak:
             raise ValueError("the rate must be positive and not above the peak")
@@ -119,6 +124,10 @@ class RateLimiter:
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._prune_at = PRUNE_AFTER
         self._counted: ContextVar[bool] = ContextVar(f"counted-{id(self)}", default=False)
+        self.late_after = late_after
+        """With a shared schedule reserved ahead: give up a moment missed by more (LATE_AFTER)."""
+        self.forfeited = 0
+        """Shared moments given up because this process reached them late (`LATE_AFTER`)."""
 
     @classmethod
     def with_limits(
@@ -174,6 +183,19 @@ class RateLimiter:
         while (held := self._held_until(chat_id) - self._monotonic()) > _EPSILON:
             await self._sleep(held)
 
+    async def wait_for_chat(self, chat_id: int) -> None:
+        """Wait until `chat_id` may get a message (its interval, a 429) without counting one.
+
+        The reminder tick waits here, then marks its rows `sending`, then `acquire`s: the
+        database write lies before the overall moment, not between it and the request, where
+        its variable few milliseconds made messages reach Telegram bunched (issue 14).
+        """
+        while True:
+            ready = max(self._held_until(chat_id), self._chat_free_at.get(chat_id, 0.0))
+            if ready - self._monotonic() <= _EPSILON:
+                return
+            await self._sleep(ready - self._monotonic())
+
     async def acquire(self, chat_id: int | None = None) -> None:
         """Wait until one more message (to `chat_id`, or not bound to a chat) keeps every
         limit, and count it. Callers to one chat queue in order; other chats pass them."""
@@ -196,11 +218,18 @@ class RateLimiter:
             # The overall moment is reserved only once the chat is free, so it is always
             # close: a chat that waits does not hold a place in everybody's queue.
             at = await self._reserve(now)
+            # A shared reservation is a round trip to the database: only what is left of the
+            # wait after it is slept, or every message would leave late by that trip.
             # Float rounding can leave a wait too small to move the clock: that is no wait.
-            if at - now > _EPSILON:
-                await self._sleep(at - now)
+            if (left := at - self._monotonic()) > _EPSILON:
+                await self._sleep(left)
             if self._held_until(chat_id) - self._monotonic() > _EPSILON:
                 continue  # a 429 came while this caller slept: its moment is gone
+            late = self.late_after
+            if self._shared is not None and late is not None and self._monotonic() - at > late:
+                # Counted and unused: a gap in the schedule is safe, a late message is not.
+                self.forfeited += 1
+                continue
             if chat_id is not None:
                 self._chat_free_at[chat_id] = at + self.chat_interval(chat_id)
             self._prune(now)

@@ -5,6 +5,7 @@ Updates are handled before they are acknowledged (aiogram's handler with
 the update's row in the ledger, is committed. A wrong or missing secret gets 401.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
@@ -25,6 +27,15 @@ from storage.migrate import alembic_config
 from storage.models_reminders import DeliveryStatus, OutboxRow, ReminderRow, ReminderStatus
 
 logger = logging.getLogger(__name__)
+
+UPDATES_AT_ONCE = 5
+"""Updates one process handles at a time; Telegram's further connections wait at the door.
+
+An update takes database connections one inside another: the user's advisory lock
+(`bot.scale.fsm`), then the update's session, then a send budget reservation for its reply.
+With Telegram's 40 connections all inside, 15 updates held the pool's 15 connections by their
+locks and waited for a second one for ever (tests/e2e/test_webhook_replicas.py found it). Five
+hold at most ten and can always get the third."""
 
 
 def webhook_path(url: str) -> str:
@@ -129,7 +140,16 @@ def build_web_app(
     probes: Probes,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> web.Application:
-    web_app = web.Application(client_max_size=1024 * 1024)
+    gate = asyncio.Semaphore(UPDATES_AT_ONCE)
+
+    @web.middleware
+    async def few_at_a_time(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path != path:
+            return await handler(request)
+        async with gate:
+            return await handler(request)
+
+    web_app = web.Application(client_max_size=1024 * 1024, middlewares=[few_at_a_time])
     SimpleRequestHandler(
         dispatcher, bot, handle_in_background=False, secret_token=secret
     ).register(web_app, path=path)

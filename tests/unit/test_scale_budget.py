@@ -7,8 +7,14 @@ import itertools
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.reminders.ratelimit import DEFAULT_PEAK, DEFAULT_RATE, Limits, RateLimiter
-from bot.scale.budget import DEFAULT_LIMITS, BudgetState, SharedBudget, reserve_moment
+from bot.reminders.ratelimit import DEFAULT_PEAK, LATE_AFTER, Limits, RateLimiter
+from bot.scale.budget import (
+    DEFAULT_LIMITS,
+    SHARED_RATE,
+    BudgetState,
+    SharedBudget,
+    reserve_moment,
+)
 
 START = 1_764_950_400.0
 TELEGRAM_PER_SECOND = 30
@@ -39,13 +45,20 @@ def burst(
     return moments, state
 
 
-def test_a_burst_leaves_one_message_every_28th_of_a_second() -> None:
+def test_a_burst_leaves_one_message_every_28_5th_of_a_second() -> None:
     moments, _state = burst(200, START, BudgetState(START, START))
     assert moments[0] == START
     gaps = [b - a for a, b in itertools.pairwise(moments)]
-    assert min(gaps) >= 1 / DEFAULT_RATE - 1e-6  # epoch seconds in a float: microseconds
-    assert most_in_any_second(moments) <= DEFAULT_RATE
-    assert moments[-1] - START == pytest.approx(199 / DEFAULT_RATE, abs=1e-4)
+    assert min(gaps) >= 1 / SHARED_RATE - 1e-6  # epoch seconds in a float: microseconds
+    assert most_in_any_second(moments) == 29  # one of Telegram's 30 left for lateness
+    assert moments[-1] - START == pytest.approx(199 / SHARED_RATE, abs=1e-4)
+
+
+def test_no_moment_is_sooner_than_the_lead() -> None:
+    at, state = reserve_moment(BudgetState(START, START), START, DEFAULT_LIMITS, lead=0.15)
+    assert at == START + 0.15
+    later, _state = reserve_moment(state, START, DEFAULT_LIMITS, lead=0.15)
+    assert later == pytest.approx(START + 0.15 + 1 / SHARED_RATE)
 
 
 def test_with_a_higher_peak_a_pause_is_caught_up_but_never_thirty_in_a_second() -> None:
@@ -153,3 +166,53 @@ async def test_the_database_reserves_the_moments_the_arithmetic_gives(engine: As
     expected, _state = burst(40, START, BudgetState(START, START))
     waits = [await budget.reserve() for _ in range(40)]
     assert [round(START + wait, 5) for wait in waits] == [round(at, 5) for at in expected]
+
+
+class SlowSchedule(RecordingSchedule):
+    """A reservation that takes `trip` seconds of the fake clock, like a database round trip."""
+
+    def __init__(self, wait: float, time: FakeTime, trip: float) -> None:
+        super().__init__(wait)
+        self.time = time
+        self.trip = trip
+
+    async def reserve(self, hold_for: float = 0.0) -> float:
+        self.time.now += self.trip
+        return await super().reserve(hold_for)
+
+
+async def test_only_what_is_left_after_the_round_trip_is_slept() -> None:
+    time = FakeTime()
+    limiter = RateLimiter(
+        monotonic=time.monotonic, sleep=time.sleep, shared=SlowSchedule(0.5, time, trip=0.1)
+    )
+    await limiter.acquire(42)
+    assert time.slept == [pytest.approx(0.4)]
+    assert limiter.forfeited == 0
+
+
+async def test_a_moment_reached_late_is_given_up_and_another_reserved() -> None:
+    time = FakeTime()
+    shared = RecordingSchedule(wait=0.5)
+    woke_late = [0.05]
+
+    async def oversleep(seconds: float) -> None:
+        await time.sleep(seconds + (woke_late.pop() if woke_late else 0.0))
+
+    limiter = RateLimiter(
+        monotonic=time.monotonic, sleep=oversleep, shared=shared, late_after=LATE_AFTER
+    )
+    await limiter.acquire(42)
+    assert (shared.reserved, limiter.forfeited) == (2, 1)
+    assert time.now == pytest.approx(1_000.0 + 0.55 + 0.5)
+
+
+async def test_waiting_for_a_chat_counts_no_message() -> None:
+    time = FakeTime()
+    shared = RecordingSchedule(wait=0.0)
+    limiter = RateLimiter(monotonic=time.monotonic, sleep=time.sleep, shared=shared)
+    await limiter.acquire(42)
+    await limiter.wait_for_chat(42)
+    await limiter.wait_for_chat(43)
+    assert time.now == 1_001.0  # the private chat's second, and nothing for a new chat
+    assert shared.reserved == 1

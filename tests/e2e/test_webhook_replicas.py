@@ -1,0 +1,468 @@
+"""Two bot processes in webhook mode behind a round-robin proxy, on one PostgreSQL (issue 14).
+
+The test is Telegram and the load balancer: it starts the fake Bot API, two replicas
+(tests/e2e/webhook_replica.py, each its own OS process serving `Application.serve_webhook`) and
+a small proxy on 127.0.0.1 that hands each request to the next replica. A thousand members tap
+«✅ Выполнено: 1.1» under their digest; updates go in over Telegram's default 40 webhook
+connections, some twice (Telegram redelivers what it saw no 200 for). Then a member starts a
+comment, the replica that asked for it is restarted, and the comment is sent to the new process.
+"""
+
+import asyncio
+import itertools
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from fake_telegram import FakeTelegramServer, FakeUser
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.enums import AssignmentStatus, EventKind, Role, UnitKind
+from bot.screens.actions import DIGEST_PAGE, AssignmentAction, assignment
+from storage.engine import create_engine
+from storage.migrate import upgrade
+from storage.models import (
+    AssignmentEventRow,
+    AssignmentRow,
+    MembershipRow,
+    PlanRow,
+    TaskRow,
+    UnitRow,
+    UserRow,
+    WindowRow,
+)
+
+logger = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+MEMBERS = 1000
+TELEGRAM_CONNECTIONS = 40
+"""setWebhook's max_connections default: Telegram never has more updates than this in flight."""
+REDELIVERED = 100
+SECRET = "e2e_replicas-secret"
+HOOK_PATH = "/tg/hook"
+READY_TIMEOUT = 60.0
+TAP_SECONDS = 10.0
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+FIRST_MEMBER = 500_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def seed(engine: AsyncEngine) -> dict[int, int]:
+    """One plan, one measure, a thousand schools with one member each: member → assignment."""
+    async with engine.begin() as db:
+        await db.execute(
+            insert(PlanRow).values(
+                id="replicas",
+                title="План",
+                authority="УО",
+                timezone="Europe/Moscow",
+                school_year="2026/27",
+                file="replicas.yaml",
+                loaded_at=NOW,
+            )
+        )
+        await db.execute(
+            insert(TaskRow).values(
+                id=1,
+                plan_id="replicas",
+                code="1.1",
+                title="Родительские собрания",
+                section_title="Раздел",
+                position=0,
+                content_hash="-",
+                active=True,
+            )
+        )
+        await db.execute(
+            insert(WindowRow).values(
+                id=1, task_id=1, seq=0, end=date(2026, 12, 20), active=True, ongoing=False
+            )
+        )
+        units = range(1, MEMBERS + 1)
+        await db.execute(
+            insert(UnitRow),
+            [
+                {
+                    "id": u,
+                    "plan_id": "replicas",
+                    "name": f"Школа {u}",
+                    "kind": UnitKind.ORGANISATION,
+                    "active": True,
+                    "created_at": NOW,
+                }
+                for u in units
+            ],
+        )
+        await db.execute(
+            insert(UserRow),
+            [
+                {
+                    "id": FIRST_MEMBER + u,
+                    "chat_id": FIRST_MEMBER + u,
+                    "full_name": f"Координатор {u}",
+                    "role": Role.MEMBER,
+                    "active": True,
+                    "created_at": NOW,
+                }
+                for u in units
+            ],
+        )
+        await db.execute(
+            insert(MembershipRow),
+            [{"user_id": FIRST_MEMBER + u, "unit_id": u, "created_at": NOW} for u in units],
+        )
+        await db.execute(
+            insert(AssignmentRow),
+            [
+                {
+                    "window_id": 1,
+                    "unit_id": u,
+                    "status": AssignmentStatus.OPEN,
+                    "active": True,
+                    "updated_at": NOW,
+                }
+                for u in units
+            ],
+        )
+        rows = await db.execute(select(AssignmentRow.unit_id, AssignmentRow.id))
+    return {FIRST_MEMBER + unit_id: assignment_id for unit_id, assignment_id in rows.all()}
+
+
+@dataclass
+class RoundRobin:
+    """The test's load balancer: each request to the next replica; a replica that refuses the
+    connection (restarting) is skipped for the next, as a proxy with health checks would."""
+
+    backends: list[str]
+    http: aiohttp.ClientSession
+    turn: "Iterator[int]" = field(init=False)
+    served: Counter[str] = field(default_factory=Counter)
+    url: str = ""
+    """Where Telegram (the test) posts: set once the proxy listens."""
+
+    def __post_init__(self) -> None:
+        self.turn = itertools.cycle(range(len(self.backends)))
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() in {"content-type", "x-telegram-bot-api-secret-token"}
+        }
+        for _ in self.backends:
+            backend = self.backends[next(self.turn)]
+            try:
+                async with self.http.post(
+                    backend + request.path, data=body, headers=headers
+                ) as answer:
+                    self.served[backend] += 1
+                    return web.Response(
+                        status=answer.status,
+                        body=await answer.read(),
+                        headers={"X-Replica": backend},
+                    )
+            except aiohttp.ClientConnectionError:
+                continue
+        return web.Response(status=502, text="no replica answered")
+
+
+@asynccontextmanager
+async def proxy(backends: list[str], http: aiohttp.ClientSession) -> AsyncIterator[RoundRobin]:
+    balancer = RoundRobin(backends, http)
+    app = web.Application()
+    app.router.add_post(HOOK_PATH, balancer.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    balancer.url = f"http://127.0.0.1:{port}"
+    try:
+        yield balancer
+    finally:
+        await runner.cleanup()
+
+
+@dataclass
+class Replica:
+    port: int
+    env: dict[str, str]
+    log: Path
+    process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self, http: aiohttp.ClientSession) -> None:
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(HERE / "webhook_replica.py"),
+                env=self.env,
+                stdout=log,
+                stderr=log,
+            )
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.process.returncode is None, self.log.read_text()
+            try:
+                async with http.get(self.url + "/readyz") as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"replica on {self.port} not ready: {self.log.read_text()}")
+
+    async def stop(self) -> int | None:
+        if self.process is None or self.process.returncode is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), READY_TIMEOUT)
+
+
+def replica_env(
+    server: FakeTelegramServer, db_url: str, port: int, proxy_url: str
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_"))}
+    env.update(
+        BOT_TOKEN=server.token,
+        TELEGRAM_API_BASE=server.base_url,
+        DATABASE_URL=db_url,
+        WEBHOOK_URL=proxy_url + HOOK_PATH,
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_HOST="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        PLAN_PATHS="/nonexistent/plans-*.yaml",
+        UNITS_PATHS="/nonexistent/units-*.yaml",
+        FAQ_PATHS="/nonexistent/faq-*.yaml",
+        ADMIN_IDS="",
+        TICK_SECONDS="0",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+async def post_all(
+    http: aiohttp.ClientSession,
+    url: str,
+    updates: Sequence[dict[str, Any]],
+    over: float = 0.0,
+) -> list[int]:
+    """The updates as Telegram sends them: JSON, the secret header, 40 connections at most;
+    the taps spread evenly `over` that many seconds, as people tap."""
+    gate = asyncio.Semaphore(TELEGRAM_CONNECTIONS)
+    start = time.monotonic()
+    spacing = over / max(len(updates), 1)
+
+    async def post(index: int, update: dict[str, Any]) -> int:
+        await asyncio.sleep(max(0.0, start + index * spacing - time.monotonic()))
+        async with (
+            gate,
+            http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            ) as answer,
+        ):
+            await answer.read()
+            return answer.status
+
+    return list(await asyncio.gather(*(post(i, u) for i, u in enumerate(updates))))
+
+
+async def send_as_bot(
+    http: aiohttp.ClientSession,
+    server: FakeTelegramServer,
+    chat_id: int,
+    buttons: list[dict[str, str]],
+) -> dict[str, Any]:
+    """A message with inline buttons in the member's chat, as the bot's digest is."""
+    async with http.post(
+        f"{server.base_url}/bot{server.token}/sendMessage",
+        json={
+            "chat_id": chat_id,
+            "text": "Напоминание: 1.1 Родительские собрания, до 20.12.2026",
+            "reply_markup": {"inline_keyboard": [[button] for button in buttons]},
+        },
+    ) as answer:
+        body = await answer.json()
+    assert body["ok"], body
+    result: dict[str, Any] = body["result"]
+    return result
+
+
+async def test_two_replicas_share_the_taps_and_a_comment_survives_a_restart(
+    postgres_cluster: Any, tmp_path: Path
+) -> None:
+    name = f"test_{uuid.uuid4().hex}"
+    await postgres_cluster.admin(f'CREATE DATABASE "{name}"')
+    db_url: str = postgres_cluster.url(name)
+    engine = create_engine(db_url)
+    try:
+        await upgrade(db_url)
+        members = await seed(engine)
+        async with (
+            FakeTelegramServer() as server,
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http,
+        ):
+            ports = [free_port(), free_port()]
+            async with proxy([f"http://127.0.0.1:{p}" for p in ports], http) as balancer:
+                proxy_url = balancer.url
+                replicas = [
+                    Replica(p, replica_env(server, db_url, p, proxy_url), tmp_path / f"r{p}.log")
+                    for p in ports
+                ]
+                try:
+                    await asyncio.gather(*(r.start(http) for r in replicas))
+                    await tap_and_comment(Scene(server, http, balancer, replicas, members, engine))
+                finally:
+                    codes = [await r.stop() for r in replicas]
+                assert codes == [0, 0], [r.log.read_text() for r in replicas]
+    finally:
+        await engine.dispose()
+        await postgres_cluster.admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Scene:
+    server: FakeTelegramServer
+    http: aiohttp.ClientSession
+    balancer: RoundRobin
+    replicas: list[Replica]
+    members: dict[int, int]
+    """Telegram user id → the id of their school's assignment."""
+    engine: AsyncEngine
+    users: dict[int, FakeUser] = field(default_factory=dict)
+
+
+async def tap_and_comment(scene: Scene) -> None:
+    server, http, balancer, members = scene.server, scene.http, scene.balancer, scene.members
+    users = scene.users
+    for user_id in members:
+        users[user_id] = FakeUser(user_id, f"Координатор {user_id}")
+        server.add_chat(users[user_id].private_chat())
+    gate = asyncio.Semaphore(50)
+
+    async def digest(user_id: int) -> tuple[int, dict[str, Any], str]:
+        data = assignment(AssignmentAction.DONE, members[user_id], DIGEST_PAGE)
+        async with gate:
+            sent = await send_as_bot(
+                http, server, user_id, [{"text": "✅ Выполнено: 1.1", "callback_data": data}]
+            )
+        return user_id, sent, data
+
+    digests = await asyncio.gather(*(digest(user_id) for user_id in members))
+    taps = [server.press_button(users[u], sent, data) for u, sent, data in digests]
+    balancer.served.clear()
+    hook = balancer.url + HOOK_PATH
+
+    started = time.monotonic()
+    statuses = await post_all(http, hook, taps, over=TAP_SECONDS)
+    acknowledged = time.monotonic() - started
+    again = await post_all(http, hook, taps[:REDELIVERED])
+
+    # Not asserted: on two shared cores the figure says more about the machine than the bot.
+    logger.warning(
+        "%d taps over %.0f s through 2 replicas: the last acknowledged %.1f s after the first",
+        MEMBERS,
+        TAP_SECONDS,
+        acknowledged,
+    )
+    assert Counter(statuses) == {200: MEMBERS}
+    assert Counter(again) == {200: REDELIVERED}
+    assert sorted(balancer.served.values()) == [
+        (MEMBERS + REDELIVERED) // 2,
+        (MEMBERS + REDELIVERED) // 2,
+    ]
+    answered = Counter(
+        call.params["callback_query_id"]
+        for call in server.calls
+        if call.method == "answerCallbackQuery"
+    )
+    assert answered == Counter(tap["callback_query"]["id"] for tap in taps)
+    async with scene.engine.connect() as db:
+        rows = await db.execute(
+            select(AssignmentEventRow.assignment_id, func.count())
+            .where(AssignmentEventRow.kind == EventKind.CONFIRMED)
+            .group_by(AssignmentEventRow.assignment_id)
+        )
+        confirmed: Counter[int] = Counter()
+        for assignment_id, count in rows.all():
+            confirmed[assignment_id] += count
+        done = await db.scalar(
+            select(func.count())
+            .select_from(AssignmentRow)
+            .where(AssignmentRow.status == AssignmentStatus.CONFIRMED)
+        )
+    assert confirmed == Counter(set(members.values()))  # each confirmed exactly once
+    assert done == MEMBERS
+
+    await comment_across_a_restart(scene)
+
+
+async def comment_across_a_restart(scene: Scene) -> None:
+    server, http, members, users = scene.server, scene.http, scene.members, scene.users
+    user_id = next(iter(members))
+    data = assignment(AssignmentAction.COMMENT, members[user_id], 0)
+    button = {"text": "💬 Комментарий", "callback_data": data}
+    sent = await send_as_bot(http, server, user_id, [button])
+    since = len(server.calls)
+    async with http.post(
+        scene.balancer.url + HOOK_PATH,
+        json=server.press_button(users[user_id], sent, data),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    ) as answer:
+        assert answer.status == 200
+        asked_by = answer.headers["X-Replica"]
+    prompt = await server.wait_for_call(
+        "sendMessage", lambda call: call.chat_id == user_id, since=since
+    )
+    assert "комментарий" in prompt.params["text"].lower()
+
+    # The replica that asked for the comment stops (SIGTERM) and a new process takes its port.
+    [restarted] = [r for r in scene.replicas if r.url == asked_by]
+    assert await restarted.stop() == 0
+    await restarted.start(http)
+
+    text = "Собрание перенесли на пятницу"
+    since = len(server.calls)
+    async with http.post(
+        restarted.url + HOOK_PATH,
+        json=server.send_text(users[user_id], text),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    ) as answer:
+        assert answer.status == 200
+    saved = await server.wait_for_call(
+        "sendMessage", lambda call: call.chat_id == user_id, since=since
+    )
+    assert saved.params["text"] == "Комментарий сохранён."
+    async with scene.engine.connect() as db:
+        comments = (
+            await db.scalars(
+                select(AssignmentEventRow.text).where(
+                    AssignmentEventRow.kind == EventKind.COMMENTED,
+                    AssignmentEventRow.assignment_id == members[user_id],
+                )
+            )
+        ).all()
+    assert comments == [text]
