@@ -218,6 +218,23 @@ async def _cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, st
     return process.returncode, out.decode(), err.decode()
 
 
+async def _synced_and_invited(env: dict[str, str], cwd: Path) -> str:
+    """`sync`, then `invite` for the unit: the one link printed."""
+    code, _out, err = await _cli(env, cwd, "sync")
+    assert code == 0, err
+    code, out, err = await _cli(env, cwd, "invite", "--plan", "e2e-plan", "--unit", UNIT)
+    assert code == 0, err
+    [link] = out.splitlines()
+    return link
+
+
+async def _running(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
 async def _stop(process: asyncio.subprocess.Process) -> str:
     process.send_signal(signal.SIGTERM)
     _out, err = await asyncio.wait_for(process.communicate(), TIMEOUT)
@@ -237,7 +254,7 @@ async def test_a_max_only_process_serves_a_member_and_reminds_on_max(tmp_path: P
             MAX_API_BASE=max_server.base_url,
             TELEGRAM_API_BASE=telegram.base_url,  # set, so a call to Telegram would land here
         )
-        code, out, err = await _cli(env, tmp_path, "sync")
+        code, _out, err = await _cli(env, tmp_path, "sync")
         assert code == 0, err
         code, out, err = await _cli(env, tmp_path, "invite", "--plan", "e2e-plan", "--unit", UNIT)
         assert code == 0, err
@@ -255,10 +272,7 @@ async def test_a_max_only_process_serves_a_member_and_reminds_on_max(tmp_path: P
             "make; leave out --bot-username"
         )
 
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        process = await _running(env, tmp_path)
         try:
             max_server.bot_started(MAX_USER, link_token(link))
             await max_server.wait_for(lambda: bool(max_server.sent_to(MAX_USER)), TIMEOUT)
@@ -291,16 +305,9 @@ async def test_a_telegram_only_process_touches_no_max_server(tmp_path: Path) -> 
             TELEGRAM_API_BASE=telegram.base_url,
             MAX_API_BASE=max_server.base_url,  # set, so a call to MAX would land here
         )
-        code, out, err = await _cli(env, tmp_path, "sync")
-        assert code == 0, err
-        code, out, err = await _cli(env, tmp_path, "invite", "--plan", "e2e-plan", "--unit", UNIT)
-        assert code == 0, err
-        [link] = out.splitlines()
+        link = await _synced_and_invited(env, tmp_path)
         assert link.startswith("https://t.me/")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        process = await _running(env, tmp_path)
         try:
             await telegram.wait_until_polled(timeout=TIMEOUT)
             telegram.send_text(PARENT, f"/start {link_token(link)}")
