@@ -44,6 +44,12 @@ def days(n: int) -> str:
     return ngettext("{n} day", "{n} days", n).format(n=n)
 
 
+_CUT_PUNCTUATION = ' ,;:.–—-(«"/'
+_BULLET = re.compile(r"^[\s\-–—•·*]+")
+HEADING = 110
+"""A task's one-line title in lists (/my, digests, /overdue, escalations, /review)."""
+
+
 def clip(text: str, limit: int) -> str:
     """`text` within `limit` characters, cut at a word where one ends in the second half."""
     text = text.strip()
@@ -54,12 +60,6 @@ def clip(text: str, limit: int) -> str:
     if space >= limit // 2:
         cut = cut[:space]
     return cut.rstrip(_CUT_PUNCTUATION) + "…"
-
-
-_CUT_PUNCTUATION = ' ,;:.–—-(«"/'
-_BULLET = re.compile(r"^[\s\-–—•·*]+")
-HEADING = 110
-"""A task's one-line title in lists (/my, digests, /overdue, escalations, /review)."""
 
 
 def task_heading(title: str, measure_title: str | None, limit: int = HEADING) -> str:

@@ -69,7 +69,8 @@ class StubFaq:
         return Consultation(Decision.OPERATOR, None, (), 0.1, complaint=False)
 
     def add_approved(self, draft_id: int, question: str, answer: str) -> None:
-        raise NotImplementedError
+        # Part of the FAQ's interface; drafts are approved on Telegram only, never from MAX.
+        raise AssertionError("MAX entry must not approve FAQ drafts")
 
 
 @pytest.fixture
