@@ -19,8 +19,12 @@ DEFAULT_RATE = 28.0
 """Messages per second overall, sustained: under Telegram's 30, with a margin."""
 DEFAULT_PEAK = 29.0
 """The fastest the bot ever sends, catching up after a pause: never 31 in any second."""
-PRIVATE_INTERVAL = 1.0
-GROUP_INTERVAL = 60.0 / 20
+CHAT_MARGIN = 1.1
+"""Per-chat intervals are a tenth longer than Telegram's: two requests released exactly one
+interval apart can reach Telegram closer than that (a busy event loop, a slow connection),
+and a 429 costs a whole `retry_after`, far more than the margin."""
+PRIVATE_INTERVAL = 1.0 * CHAT_MARGIN
+GROUP_INTERVAL = 60.0 / 20 * CHAT_MARGIN
 LATE_AFTER = 0.02
 """A shared moment missed by more than this is given up and another one reserved: a message
 that leaves late lands in the same second as the punctual ones after it, and a process that
@@ -231,7 +235,10 @@ class RateLimiter:
                 self.forfeited += 1
                 continue
             if chat_id is not None:
-                self._chat_free_at[chat_id] = at + self.chat_interval(chat_id)
+                # From the moment it really leaves: a caller that woke late is not followed
+                # sooner than the interval.
+                sent_at = max(at, self._monotonic())
+                self._chat_free_at[chat_id] = sent_at + self.chat_interval(chat_id)
             self._prune(now)
             return
 

@@ -10,6 +10,7 @@ import pytest
 from bot.reminders.ratelimit import (
     DEFAULT_PEAK,
     DEFAULT_RATE,
+    GROUP_INTERVAL,
     PRIVATE_INTERVAL,
     PRUNE_AFTER,
     Limits,
@@ -109,7 +110,7 @@ async def test_one_message_per_second_in_a_private_chat(fake_time: FakeTime) -> 
         await sending.acquire(PRIVATE_CHAT)
         sent.append(fake_time.now)
 
-    assert [round(b - a, 6) for a, b in pairwise(sent)] == [1.0] * 4
+    assert [round(b - a, 6) for a, b in pairwise(sent)] == [round(PRIVATE_INTERVAL, 6)] * 4
 
 
 async def test_twenty_per_minute_in_a_group(fake_time: FakeTime) -> None:
@@ -234,7 +235,7 @@ async def test_a_group_waits_three_seconds_a_private_chat_one(fake_time: FakeTim
     await sending.acquire(GROUP_CHAT)
 
     assert private_wait == pytest.approx(PRIVATE_INTERVAL)
-    assert fake_time.now - 1_000.0 == pytest.approx(60 / GROUP_PER_MINUTE)
+    assert fake_time.now - 1_000.0 == pytest.approx(GROUP_INTERVAL)
 
 
 class VirtualTime:
@@ -277,14 +278,16 @@ async def test_a_busy_chat_does_not_hold_up_callers_behind_it() -> None:
     await time.run(*tasks)
 
     assert sent[5] < 0.1
-    assert [round(sent[k], 6) for k in range(5)] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert [round(sent[k], 6) for k in range(5)] == [
+        round(k * PRIVATE_INTERVAL, 6) for k in range(5)
+    ]
 
 
 async def test_scaled_limits_are_faster_alike() -> None:
     limits = Limits().scaled(10)
     assert (limits.rate, limits.peak) == (DEFAULT_RATE * 10, DEFAULT_PEAK * 10)
-    assert limits.private_interval == pytest.approx(0.1)
-    assert limits.group_interval == pytest.approx(0.3)
+    assert limits.private_interval == pytest.approx(PRIVATE_INTERVAL / 10)
+    assert limits.group_interval == pytest.approx(GROUP_INTERVAL / 10)
 
 
 async def test_counted_marks_only_the_calls_inside(fake_time: FakeTime) -> None:
@@ -453,11 +456,11 @@ async def test_an_overall_wait_within_the_rounding_margin_is_no_wait() -> None:
 async def test_a_chat_free_again_at_the_very_moment_of_pruning_is_forgotten() -> None:
     clock = RecordingTime(start=0.0)
     sending = recording(clock)
-    await sending.acquire(1)  # chat 1 is free again at 1.0
+    await sending.acquire(1)  # chat 1 is free again after PRIVATE_INTERVAL
     for chat in range(1_001, 1_001 + PRUNE_AFTER + 1):
         sending.pause(100, chat)
-    clock.now = 1.0
-    await sending.acquire(2)  # 10,003 chats: pruned at 1.0, when chat 1 is free again
+    clock.now = PRIVATE_INTERVAL
+    await sending.acquire(2)  # 10,003 chats: pruned when chat 1 is free again
     assert sending.remembered_chats() == PRUNE_AFTER + 2  # the 429s and chat 2
 
 
