@@ -447,6 +447,7 @@ class Application:
             now or self.clock.now(),
             i18n=self.dispatcher["i18n"],
             admin_ids=self.settings.admin_ids,
+            messengers=self.settings.messengers,
         )
 
     async def reschedule(self) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import format_day, format_week, ngettext, one_stop
 from bot.screens.render import MESSAGE_LIMIT, days_left_state, one_line
+from bot.services.addresses import Transport
 from bot.services.digest import PlanDigest, digest_key, weekly_digests
 from bot.services.escalation import EscalatedMeasure, PlanEscalation, escalate
 from bot.services.notices import NoticeDraft, enqueue
@@ -184,20 +185,22 @@ async def control_tick(
     *,
     i18n: I18n,
     admin_ids: frozenset[int] = frozenset(),
+    messengers: tuple[Transport, ...] = ("telegram",),
 ) -> ControlReport:
-    """Escalate what is due and write this week's digests, as notices the next tick sends."""
+    """Escalate what is due and write this week's digests, as notices the next tick sends
+    on the messenger each recipient chose among `messengers`."""
     report = ControlReport()
     async with sessions() as session:
         for escalation in await escalate(session, now, admin_ids=admin_ids):
             today = now.astimezone(ZoneInfo(escalation.timezone)).date()
             report.escalated += len(escalation.assignment_ids)
             drafts = escalation_drafts(i18n, escalation, today)
-            report.notices += await enqueue(session, drafts, now)
+            report.notices += await enqueue(session, drafts, now, messengers)
         await session.commit()
     async with sessions() as session:
         for digest in await weekly_digests(session, now, admin_ids=admin_ids):
             report.digests += 1
-            report.notices += await enqueue(session, digest_drafts(i18n, digest), now)
+            report.notices += await enqueue(session, digest_drafts(i18n, digest), now, messengers)
         await session.commit()
     if report.escalated or report.digests:
         logger.info(

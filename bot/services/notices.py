@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services._common import insert_if_absent
+from bot.services.addresses import Transport, reminder_routes
 from bot.services.types import Role
 from storage.models import MembershipRow, UnitPartyRow, UnitRow, UserRow
 from storage.models_control import NOTICE_KEY_LENGTH, NoticeRow
@@ -106,18 +107,37 @@ async def staff_recipients(
     return _recipients(rows.tuples())
 
 
-async def enqueue(session: AsyncSession, drafts: Sequence[NoticeDraft], now: datetime) -> int:
-    """Write the notices not written yet (by key); flushed, not committed. Returns how many."""
+async def enqueue(
+    session: AsyncSession,
+    drafts: Sequence[NoticeDraft],
+    now: datetime,
+    messengers: tuple[Transport, ...] | None = None,
+) -> int:
+    """Write the notices not written yet (by key); flushed, not committed. Returns how many.
+
+    With `messengers` (the configured ones), each notice goes where its recipient's reminders
+    go (`reminder_routes`): the messenger they chose, so staff on MAX get escalations there.
+    Without, or for someone reachable on none of them, it goes to their Telegram chat, where
+    a notice with Telegram's buttons (a decision to take) must be answered."""
+    routes = (
+        await reminder_routes(session, {d.recipient.user_id for d in drafts}, messengers)
+        if messengers
+        else {}
+    )
     rows = []
     for draft in drafts:
         if len(draft.key) > NOTICE_KEY_LENGTH:
             raise ValueError(f"notice key longer than {NOTICE_KEY_LENGTH}: {draft.key!r}")
+        transport, chat_id = routes.get(
+            draft.recipient.user_id, ("telegram", draft.recipient.chat_id)
+        )
         rows.append(
             {
                 "key": draft.key,
                 "kind": draft.kind,
                 "user_id": draft.recipient.user_id,
-                "chat_id": draft.recipient.chat_id,
+                "chat_id": chat_id,
+                "transport": transport,
                 "text": draft.text,
                 "keyboard": draft.keyboard,
                 "status": DeliveryStatus.PENDING,

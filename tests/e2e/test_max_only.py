@@ -81,6 +81,34 @@ async def test_max_alone_serves_start_my_and_the_reminder(max_alone: Harness) ->
     assert bot.server.calls == []  # not even getMe: Telegram is not configured
 
 
+STAFF_MAX_USER = 7010
+ESCALATION_MOMENT = datetime(2023, 10, 26, 23, 0, tzinfo=UTC)
+"""«1.1» is due on 20 October 2023: five working days later, 09:00 in Vladivostok."""
+
+
+async def test_max_alone_carries_the_escalation_to_staff(max_alone: Harness) -> None:
+    """The plan names no coordinator, so staff hear who is late, and get the weekly digest; on a
+    MAX-only bot both come on MAX, naming the member's school, which never confirmed."""
+    bot = max_alone
+    assert bot.max_server is not None
+    member = MaxMember(bot, bot.max_server, MAX_USER)
+    staff = MaxMember(bot, bot.max_server, STAFF_MAX_USER)
+    await member.open_link(await bot.invitation(Role.MEMBER, UNIT))
+    await staff.open_link(await bot.invitation(Role.STAFF, None))
+
+    bot.clock.set(ESCALATION_MOMENT)
+    control = await bot.app.control_tick()
+    assert control.escalated >= 1 and control.notices >= 1
+    await bot.app.tick()
+
+    told = [m.text or "" for m in bot.max_server.sent_to(STAFF_MAX_USER)]
+    [escalation] = [text for text in told if text.startswith("🚨 <b>Эскалация</b>")]
+    assert CODE in escalation and UNIT in escalation
+    assert any(text.startswith("📅 <b>Неделя") for text in told), told
+    assert all("Эскалация" not in (m.text or "") for m in bot.max_server.sent_to(MAX_USER))
+    assert bot.server.calls == []
+
+
 async def test_a_telegram_only_bot_reminds_on_telegram(tmp_path: Path) -> None:
     """The other way round, in process: a MAX server at MAX_API_BASE but no MAX_BOT_TOKEN."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"

@@ -252,7 +252,7 @@ async def test_review_is_one_paged_message_with_the_extension_requests(
 
         before = len(bot.server.sent_messages(STAFF.id))
         await bot.say(STAFF, "/review")
-        await asyncio.sleep(1.0)  # anything more the handler would send
+        await bot.settle()  # anything more the handler would send
         new = bot.server.sent_messages(STAFF.id)[before:]
         assert len(new) == 1, [m["text"][:60] for m in new]
         [listing] = new
