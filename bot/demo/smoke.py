@@ -57,6 +57,11 @@ class Page:
         )["reply"]
         return reply
 
+    async def write(self, persona: str, text: str) -> None:
+        """Write without waiting for a text answer: /report answers with documents only."""
+        await asyncio.sleep(PACE_SECONDS)
+        await self.post("/api/say", {"persona": persona, "text": text, "wait": False})
+
     async def press(self, persona: str, message_id: int, data: str) -> dict[str, Any]:
         await asyncio.sleep(PACE_SECONDS)
         body = {"persona": persona, "message_id": message_id, "data": data}
@@ -173,7 +178,7 @@ async def conversation(page: Page) -> None:
     )
     print(f"coordinator: reminder digest arrived → «{digest['text'].splitlines()[0]}…»")
 
-    await page.say("staff", "/report")
+    await page.write("staff", "/report")
     report = await page.wait_for(
         "staff",
         lambda m: str(m.get("document", {}).get("name", "")).endswith(".xlsx"),
