@@ -20,7 +20,8 @@ to an operator). Its first reply is one of: an answer, three choices, «ОГЭ o
 --misses lists the failures of the tuning and labelled parts (never of the test part).
 --calibrate refits the confidence weights on tuning + labelled and prints them with the lowest
 answer threshold whose wrong rate on the tuning part stays within 2%; first it prints what that
-procedure gives on pages it has not seen (leave-one-source-out over the tuning part).
+procedure gives on pages it has not seen (leave-one-source-out over the tuning part). The shipped
+weights are fitted with --faq on the FAQ written by bench/faq_unseen.py (see there why).
 """
 
 import argparse
