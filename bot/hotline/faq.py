@@ -58,11 +58,19 @@ DRAFT_REVIEW_DAYS = 180
 class FaqService:
     """The hotline's FAQ: the shipped entries, the admin-approved drafts, the region's facts."""
 
-    def __init__(self, faq: Faq, hotline_facts: Mapping[str, str], today: date) -> None:
+    def __init__(
+        self,
+        faq: Faq,
+        hotline_facts: Mapping[str, str],
+        today: date,
+        *,
+        matcher: "FaqMatcher | None" = None,
+    ) -> None:
+        """`matcher`: an index of `faq` built beforehand (the benchmark re-calibrates one)."""
         self._faq = faq
         self._facts = dict(hotline_facts)
         self._today = today
-        self._built: FaqMatcher | None = None
+        self._built: FaqMatcher | None = matcher
 
     @property
     def _matcher(self) -> "FaqMatcher":

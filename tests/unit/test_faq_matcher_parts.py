@@ -14,6 +14,8 @@ from bot.faq import matcher as matching
 from bot.faq.lexicon import Exam, Polarity
 from bot.faq.matcher import _typo_limit
 from bot.faq.text import normalize
+from bot.hotline.faq import Decision as HotlineDecision
+from bot.hotline.faq import FaqService
 
 FEATURES = {
     "matched",
@@ -192,6 +194,44 @@ def test_the_thresholds_are_inclusive(faq: Faq, matcher: FaqMatcher) -> None:
     operator = FaqMatcher(faq, answer_at=above, clarify_at=above).match(CLEAR)
     assert operator.decision == Decision.TO_OPERATOR
     assert operator.top_ids  # the candidates travel with the question to the operator
+
+
+def test_a_calibration_is_the_logistic_function_with_its_own_bar(faq: Faq) -> None:
+    features = {"margin": 0.1, "matched": 1.0}
+    calibration = matching.Calibration({"margin": 10.0, "matched": 2.0}, -3.0, 0.5)
+    assert calibration.confidence(features) == pytest.approx(1 / (1 + math.exp(-0.0)))
+    # Extreme weights saturate instead of overflowing math.exp.
+    assert matching.Calibration({"margin": -1e6}, 0.0, 0.5).confidence(features) < 1e-12
+    assert matching.Calibration({"margin": 1e6}, 0.0, 0.5).confidence(features) > 1 - 1e-12
+
+    never = matching.Calibration(matching.CONFIDENCE_WEIGHTS, matching.CONFIDENCE_BIAS, 2.0)
+    swapped = FaqMatcher(faq, calibration=never)
+    assert swapped.answer_at == 2.0
+    assert swapped.match(CLEAR).decision != Decision.ANSWER
+    always = matching.Calibration({}, 30.0, 0.5)  # confidence 1 whatever the features
+    swapped.calibration = always  # what the benchmark does per cross-validation fold
+    assert swapped.match(CLEAR).confidence == 1.0
+    assert swapped.match(CLEAR).decision == Decision.ANSWER
+    # An explicit `answer_at` still wins over the calibration's bar.
+    assert FaqMatcher(faq, answer_at=1.5, calibration=always).match(CLEAR).decision != (
+        Decision.ANSWER
+    )
+
+
+def test_the_hotline_service_uses_a_matcher_built_beforehand(faq: Faq) -> None:
+    never = matching.Calibration(matching.CONFIDENCE_WEIGHTS, matching.CONFIDENCE_BIAS, 2.0)
+    built = FaqMatcher(faq, calibration=never)
+    service = FaqService(faq, {}, date(2026, 11, 23), matcher=built)
+    assert service.consult(CLEAR).decision != HotlineDecision.ANSWER
+    built.calibration = matching.Calibration({}, 30.0, 0.5)
+    assert service.consult(CLEAR).decision == HotlineDecision.ANSWER
+
+
+def test_the_shipped_calibration_is_the_module_constants(matcher: FaqMatcher) -> None:
+    assert matcher.calibration == matching.DEFAULT_CALIBRATION
+    assert matcher.answer_at == matching.ANSWER_AT
+    assert dict(matcher.calibration.weights) == matching.CONFIDENCE_WEIGHTS
+    assert set(matching.CONFIDENCE_WEIGHTS) <= FEATURES
 
 
 def test_limit_cuts_the_matches_but_not_the_decision(matcher: FaqMatcher) -> None:
