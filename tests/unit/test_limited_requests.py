@@ -143,7 +143,8 @@ async def test_a_long_text_goes_in_parts_in_order_with_buttons_under_the_last(
     assert texts[0].startswith("<b>0</b>")
     assert texts[-1].rstrip().endswith("<b>99</b> " + "🔔" * 40)
     assert [getattr(m, "reply_markup", None) for m in sent] == [None, None, MARKUP]
-    assert [round(at, 6) for at, _m in api.calls] == [0.0, 1.0, 2.0]  # a private chat's pace
+    # A private chat's pace.
+    assert [round(at, 6) for at, _m in api.calls] == [0.0, PRIVATE_INTERVAL, 2 * PRIVATE_INTERVAL]
 
 
 async def test_captions_and_edits_are_shortened(time: FakeTime, bot: Bot) -> None:
