@@ -22,7 +22,7 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -141,6 +141,19 @@ class DatabaseStorage(BaseStorage):
         """The engine belongs to the application, which disposes of it."""
 
 
+async def _autocommit(connection: AsyncConnection, statement: Select[Any]) -> None:
+    """One statement outside a transaction: no BEGIN and COMMIT, two round trips fewer. The
+    connection goes back to the engine's isolation level at once, for the update's sessions."""
+    default = connection.default_isolation_level
+    await connection.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        await connection.execute(statement)
+    finally:
+        # Ends SQLAlchemy's own mark of a transaction; under AUTOCOMMIT nothing is sent.
+        await connection.commit()
+        await connection.execution_options(isolation_level=default)
+
+
 def advisory_key(text: str) -> int:
     """A signed 64-bit number for a key: what PostgreSQL's advisory locks are named by."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), signed=True)
@@ -178,8 +191,7 @@ class DatabaseEventIsolation(BaseEventIsolation):
             return
         number = advisory_key(self.key_builder.build(key, "lock"))
         async with self.engine.connect() as connection:
-            await connection.execute(select(func.pg_advisory_lock(number)))
-            await connection.commit()
+            await _autocommit(connection, select(func.pg_advisory_lock(number)))
             # The update's sessions run on this connection (`update_connection`); the lock is
             # the session's, not a transaction's, so their commits do not release it.
             held = _Held(connection)
@@ -194,9 +206,10 @@ class DatabaseEventIsolation(BaseEventIsolation):
                 await asyncio.shield(self._unlock(connection, number))
 
     @staticmethod
-    async def _unlock(connection: Any, number: int) -> None:
-        await connection.execute(select(func.pg_advisory_unlock(number)))
-        await connection.commit()
+    async def _unlock(connection: AsyncConnection, number: int) -> None:
+        if connection.in_transaction():
+            await connection.rollback()  # a session left it open: nothing of it is wanted
+        await _autocommit(connection, select(func.pg_advisory_unlock(number)))
 
     async def close(self) -> None:
         await self.local.close()

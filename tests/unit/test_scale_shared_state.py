@@ -110,6 +110,11 @@ async def test_an_updates_sessions_share_the_connection_that_holds_its_lock(
             async with bind_session(sessions) as session:
                 assert await session.scalar(select(func.pg_backend_pid())) == lock_pid
                 await session.commit()  # services commit mid-handler (ensure_user, confirm)
+                # In a transaction again, not in the lock's autocommit: a rollback undoes.
+                session.add(FsmStateRow(key="undone", state="x", data={}, updated_at=NOW))
+                await session.flush()
+                await session.rollback()
+                assert await session.get(FsmStateRow, "undone") is None
             async with engine.connect() as other:
                 holders = await other.scalar(
                     text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = :p"),
