@@ -22,7 +22,7 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -117,11 +117,21 @@ class DatabaseStorage(BaseStorage):
                         raise
 
     async def _read(self, key: StorageKey) -> FsmStateRow | None:
+        name = self.key_builder.build(key)
         current = update_session.get()
         if current is not None:
-            return await current.get(FsmStateRow, self.key_builder.build(key))
+            return await current.get(FsmStateRow, name)
+        connection = update_connection()
+        if connection is not None:
+            # aiogram reads the state once the user's lock is held, before the update's session
+            # opens: one statement on the lock's connection, without a transaction around it.
+            found = await _autocommit(
+                connection,
+                select(FsmStateRow.state, FsmStateRow.data).where(FsmStateRow.key == name),
+            )
+            return None if found is None else FsmStateRow(key=name, state=found[0], data=found[1])
         async with bind_session(self.sessions) as session:
-            return await session.get(FsmStateRow, self.key_builder.build(key))
+            return await session.get(FsmStateRow, name)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         await self._write(key, state=_state_name(state))
@@ -141,13 +151,14 @@ class DatabaseStorage(BaseStorage):
         """The engine belongs to the application, which disposes of it."""
 
 
-async def _autocommit(connection: AsyncConnection, statement: Select[Any]) -> None:
-    """One statement outside a transaction: no BEGIN and COMMIT, two round trips fewer. The
-    connection goes back to the engine's isolation level at once, for the update's sessions."""
+async def _autocommit(connection: AsyncConnection, statement: Select[Any]) -> Row[Any] | None:
+    """One statement outside a transaction (no BEGIN and COMMIT, two round trips fewer); its
+    first row. The connection goes back to the engine's isolation level at once, for the
+    update's sessions."""
     default = connection.default_isolation_level
     await connection.execution_options(isolation_level="AUTOCOMMIT")
     try:
-        await connection.execute(statement)
+        return (await connection.execute(statement)).first()
     finally:
         # Ends SQLAlchemy's own mark of a transaction; under AUTOCOMMIT nothing is sent.
         await connection.commit()

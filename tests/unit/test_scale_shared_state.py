@@ -102,6 +102,11 @@ async def test_an_updates_sessions_share_the_connection_that_holds_its_lock(
     async with isolation.lock(KEY):
         held = update_connection()
         await storage.set_state(KEY, "Comment:typing")  # no update session: on `held` too
+        await storage.update_data(KEY, {"assignment": 7})
+        # As aiogram reads it before the update's session opens: on `held`, outside a transaction.
+        assert await storage.get_state(KEY) == "Comment:typing"
+        assert await storage.get_data(KEY) == {"assignment": 7}
+        assert await storage.get_state(StorageKey(bot_id=1, chat_id=9, user_id=9)) is None
         if engine.dialect.name != "postgresql":
             assert held is None  # SQLite: no lock to hold, the pool's connections as before
         else:
