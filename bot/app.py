@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.delivery.requests import LimitedRequests
+from bot.delivery.requests import LimitedRequests, TapMiddleware
 from bot.delivery.tick import DeliverySettings, TickReport, run_tick
 from bot.faq.loader import load_faqs_skipping
 from bot.hotline.faq import FaqService
@@ -222,6 +222,7 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(UserMiddleware(settings.admin_ids, clock))
     dispatcher.update.outer_middleware(StoredLocaleMiddleware(i18n))
     dispatcher.update.outer_middleware(DomainErrorMiddleware())
+    dispatcher.callback_query.outer_middleware(TapMiddleware())
     dispatcher["hours"] = settings.hotline_schedule()
     dispatcher["questions_per_hour"] = settings.hotline_questions_per_hour
     dispatcher.include_router(build_router(settings.hotline_chat_id))

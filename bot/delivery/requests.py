@@ -5,12 +5,25 @@ Registered on the bot's session (`bot.session.middleware(LimitedRequests(limiter
 replies, edits, documents, relays, reactions and the reminder tick share one budget. Only a
 429 is retried here: Telegram refused the request, so it certainly did not deliver it. A lost
 answer is never retried (README, «Delivery guarantees»).
+
+One exception to the overall budget: an edit of the message a user has just tapped a button
+under (`Budget.REPLY`). Telegram's ~30 a second is about broadcasting
+(https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this); its
+developers say callback answers have no limit and the edit of the tapped message "is still
+subject to per chat limits" (github.com/tdlib/telegram-bot-api/issues/648), and that bots that
+edit in answer to users "can hardly exceed" the limits (github.com/tdlib/td/issues/3034). Such
+edits come no faster than people tap, so they keep the chat's interval and leave the overall
+budget to the broadcasts: counted there, a thousand members confirming within ten seconds
+waited 36 s for their buttons, and the webhook's acknowledgement with them (issue 14).
 """
 
 import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from aiogram import BaseMiddleware
 from aiogram.client.default import Default
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
@@ -20,6 +33,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import CallbackQuery, TelegramObject
 
 from bot.delivery.text import CAPTION_LIMIT, MESSAGE_LIMIT, shorten_text, split_text
 from bot.reminders.ratelimit import RateLimiter
@@ -40,6 +54,8 @@ class Budget(Enum):
     """A new message: counts against its chat and against the bot overall."""
     OVERALL = "overall"
     """An edit, a reaction, a command list: counts against the bot overall."""
+    REPLY = "reply"
+    """An edit of the message whose button the user is tapping: counts against its chat only."""
     FREE = "free"
     """Reads and callback answers: not counted, but a 429 is still waited out."""
     PASS = "pass"
@@ -68,6 +84,44 @@ def chat_of(method: TelegramMethod[Any]) -> int | None:
     return chat_id if isinstance(chat_id, int) else None
 
 
+tapped_chat: ContextVar[int | None] = ContextVar("tapped_chat", default=None)
+"""The chat of the message whose inline button is being handled (`TapMiddleware`), if any."""
+
+
+def budget_within(method_name: str, chat_id: int | None, tapped: int | None) -> Budget:
+    """`budget_of`, except that an edit in the chat whose button is being handled answers that
+    tap: `Budget.REPLY` (the module's docstring says why)."""
+    budget = budget_of(method_name)
+    if (
+        budget is Budget.OVERALL
+        and method_name.startswith("edit")
+        and chat_id is not None
+        and chat_id == tapped
+    ):
+        return Budget.REPLY
+    return budget
+
+
+class TapMiddleware(BaseMiddleware):
+    """Outer middleware on `callback_query`: while its handler runs, edits of that chat's
+    messages are answers to the tap (`Budget.REPLY`)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        message = event.message if isinstance(event, CallbackQuery) else None
+        if message is None:
+            return await handler(event, data)
+        token = tapped_chat.set(message.chat.id)
+        try:
+            return await handler(event, data)
+        finally:
+            tapped_chat.reset(token)
+
+
 class LimitedRequests(BaseRequestMiddleware):
     def __init__(self, limiter: RateLimiter) -> None:
         self.limiter = limiter
@@ -82,7 +136,7 @@ class LimitedRequests(BaseRequestMiddleware):
         bot: "Bot",
         method: TelegramMethod[TelegramType],
     ) -> "Response[TelegramType]":
-        budget = budget_of(method.__api_method__)
+        budget = budget_within(method.__api_method__, chat_of(method), tapped_chat.get())
         if budget is Budget.PASS:
             return await make_request(bot, method)
         if isinstance(method, SendMessage) and method.entities is None:
@@ -161,6 +215,8 @@ class LimitedRequests(BaseRequestMiddleware):
             if not counted:
                 if budget is Budget.FREE:
                     await self.limiter.wait_if_paused(chat_id)
+                elif budget is Budget.REPLY:
+                    await self.limiter.acquire(chat_id, overall=False)
                 else:
                     await self.limiter.acquire(chat_id if budget is Budget.CHAT else None)
             try:

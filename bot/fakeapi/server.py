@@ -218,6 +218,8 @@ class RecordedCall:
     http_method: str = "POST"
     index: int = -1
     """Position in FakeTelegramServer.calls."""
+    received_at: float = field(default_factory=time.monotonic)
+    """`time.monotonic()` when the request arrived: how long after an update the bot answered."""
 
     @property
     def ok(self) -> bool:

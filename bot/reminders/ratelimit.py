@@ -200,17 +200,20 @@ class RateLimiter:
                 return
             await self._sleep(ready - self._monotonic())
 
-    async def acquire(self, chat_id: int | None = None) -> None:
+    async def acquire(self, chat_id: int | None = None, *, overall: bool = True) -> None:
         """Wait until one more message (to `chat_id`, or not bound to a chat) keeps every
-        limit, and count it. Callers to one chat queue in order; other chats pass them."""
+        limit, and count it. Callers to one chat queue in order; other chats pass them.
+
+        `overall=False` (with a chat) keeps the chat's interval and its 429s but leaves the
+        overall budget alone: an edit answering the user's own tap (`bot.delivery.requests`)."""
         if chat_id is None:
             await self._take(None)
             return
         lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
         async with lock:
-            await self._take(chat_id)
+            await self._take(chat_id, overall=overall)
 
-    async def _take(self, chat_id: int | None) -> None:
+    async def _take(self, chat_id: int | None, *, overall: bool = True) -> None:
         while True:
             now = self._monotonic()
             ready = self._held_until(chat_id)
@@ -219,9 +222,12 @@ class RateLimiter:
             if ready - now > _EPSILON:
                 await self._sleep(ready - now)
                 continue
-            # The overall moment is reserved only once the chat is free, so it is always
-            # close: a chat that waits does not hold a place in everybody's queue.
-            at = await self._reserve(now)
+            if not overall:
+                at = now
+            else:
+                # The overall moment is reserved only once the chat is free, so it is always
+                # close: a chat that waits does not hold a place in everybody's queue.
+                at = await self._reserve(now)
             # A shared reservation is a round trip to the database: only what is left of the
             # wait after it is slept, or every message would leave late by that trip.
             # Float rounding can leave a wait too small to move the clock: that is no wait.
@@ -230,7 +236,8 @@ class RateLimiter:
             if self._held_until(chat_id) - self._monotonic() > _EPSILON:
                 continue  # a 429 came while this caller slept: its moment is gone
             late = self.late_after
-            if self._shared is not None and late is not None and self._monotonic() - at > late:
+            shared = overall and self._shared is not None
+            if shared and late is not None and self._monotonic() - at > late:
                 # Counted and unused: a gap in the schedule is safe, a late message is not.
                 self.forfeited += 1
                 continue

@@ -28,14 +28,16 @@ from storage.models_reminders import DeliveryStatus, OutboxRow, ReminderRow, Rem
 
 logger = logging.getLogger(__name__)
 
-UPDATES_AT_ONCE = 5
+UPDATES_AT_ONCE = 10
 """Updates one process handles at a time; Telegram's further connections wait at the door.
 
-An update takes database connections one inside another: the user's advisory lock
-(`bot.scale.fsm`), then the update's session, then a send budget reservation for its reply.
-With Telegram's 40 connections all inside, 15 updates held the pool's 15 connections by their
-locks and waited for a second one for ever (tests/e2e/test_webhook_replicas.py found it). Five
-hold at most ten and can always get the third."""
+An update holds one database connection, the one with the user's advisory lock, which its
+sessions share (`bot.scale.fsm.update_connection`); some take a second for a moment (a send
+budget reservation, a handler's own session). Ten leave five of the pool's fifteen for those,
+so every update can finish. (With Telegram's 40 connections all inside and three connections an
+update, 15 updates once held the whole pool and waited for another for ever;
+tests/e2e/test_webhook_replicas.py found it.) Five at a time held a thousand taps in ten
+seconds to 10-20 s for the slowest; ten, to about 5 s (issue 14)."""
 
 
 def webhook_path(url: str) -> str:

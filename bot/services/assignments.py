@@ -1,6 +1,7 @@
 """Completing assignments: list, confirm, undo, comment, each checked against the user's units."""
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, Select, and_, case, func, or_, select, update
@@ -228,7 +229,21 @@ async def confirm(
     if changed:
         session.add(_event(assignment_id, EventKind.CONFIRMED, user_id, now))
     await session.commit()
-    return ConfirmOutcome(await get_assignment_view(session, assignment_id), changed)
+    if not changed:
+        # Another tap confirmed it between the read and the update: what it wrote is read.
+        return ConfirmOutcome(await get_assignment_view(session, assignment_id), changed)
+    # The update above wrote exactly this (a confirmed assignment shows no returned comment):
+    # no second read of the joined view on the path of a thousand taps (issue 14).
+    return ConfirmOutcome(
+        replace(
+            view,
+            status=AssignmentStatus.CONFIRMED,
+            confirmed_at=now.astimezone(UTC),  # as the database gives times back
+            confirmed_by_user_id=user_id,
+            returned_comment=None,
+        ),
+        changed,
+    )
 
 
 async def undo(

@@ -5,11 +5,11 @@ The test is Telegram and the load balancer: it starts the fake Bot API, two repl
 a small proxy on 127.0.0.1 that hands each request to the next replica. A thousand members tap
 «✅ Выполнено: 1.1» under their digest; updates go in over Telegram's default 40 webhook
 connections, some twice (Telegram redelivers what it saw no 200 for). Then a member starts a
-comment, the replica that asked for it is restarted, and the comment is sent to the new process.
+comment, the replica that asked for it is restarted, and the comment, through the proxy like
+every update, reaches the new process.
 """
 
 import asyncio
-import itertools
 import logging
 import os
 import signal
@@ -18,7 +18,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -56,6 +56,19 @@ SECRET = "e2e_replicas-secret"
 HOOK_PATH = "/tg/hook"
 READY_TIMEOUT = 60.0
 TAP_SECONDS = 10.0
+TAP_WITHIN = 10.0
+"""Seconds from a tap to its answered callback and acknowledged update, at most: the issue's
+«within 10 s». Measured on the 2-CPU VM shared with other work, 52-74% of it idle before the
+taps: 2.4-4.5 s for the slowest tap (README, «Running at region scale»)."""
+BUSY_TAP_WITHIN = 40.0
+"""The same bound when other work kept the machine busy just before the taps (less than
+IDLE_SHARE of its CPU time idle): the bot spends about 13 ms of CPU a tap, so its share of a
+busy machine, not the bot, sets the pace (12.8 s for the slowest tap with 27% idle). With the
+strike-through counted against the broadcasts' 28 a second, the last of a thousand edits alone
+could not leave sooner than 35 s after the first."""
+IDLE_SHARE = 0.5
+"""Share of the CPUs' time idle during the second before the taps, above which TAP_WITHIN holds:
+the replicas, PostgreSQL, the proxy and the fake Bot API need at least one of the two CPUs."""
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 FIRST_MEMBER = 500_000
 
@@ -65,6 +78,10 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def member_name(user_id: int) -> str:
+    return f"Координатор {user_id}"
 
 
 async def seed(engine: AsyncEngine) -> dict[int, int]:
@@ -119,7 +136,9 @@ async def seed(engine: AsyncEngine) -> dict[int, int]:
                 {
                     "id": FIRST_MEMBER + u,
                     "chat_id": FIRST_MEMBER + u,
-                    "full_name": f"Координатор {u}",
+                    # As Telegram names them (`tap_and_comment`): members who wrote to the
+                    # bot before, whose taps change nothing in their profile.
+                    "full_name": member_name(FIRST_MEMBER + u),
                     "role": Role.MEMBER,
                     "active": True,
                     "created_at": NOW,
@@ -155,13 +174,14 @@ class RoundRobin:
 
     backends: list[str]
     http: aiohttp.ClientSession
-    turn: "Iterator[int]" = field(init=False)
+    turn: int = 0
+    """Requests handed on so far: the next goes to backends[turn % len(backends)]."""
     served: Counter[str] = field(default_factory=Counter)
     url: str = ""
     """Where Telegram (the test) posts: set once the proxy listens."""
 
-    def __post_init__(self) -> None:
-        self.turn = itertools.cycle(range(len(self.backends)))
+    def upcoming(self) -> str:
+        return self.backends[self.turn % len(self.backends)]
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -171,7 +191,8 @@ class RoundRobin:
             if name.lower() in {"content-type", "x-telegram-bot-api-secret-token"}
         }
         for _ in self.backends:
-            backend = self.backends[next(self.turn)]
+            backend = self.upcoming()
+            self.turn += 1
             try:
                 async with self.http.post(
                     backend + request.path, data=body, headers=headers
@@ -264,20 +285,47 @@ def replica_env(
     return env
 
 
+def cpu_times() -> tuple[int, int]:
+    """All CPUs' (idle, total) time since boot, in ticks (Linux's /proc/stat)."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return fields[3] + fields[4], sum(fields)  # idle + iowait; guest time is in user already
+
+
+async def idle_share(seconds: float = 1.0) -> float:
+    """The share of the machine's CPU time idle over the next `seconds`, while this test and
+    its replicas wait: what other work leaves for them."""
+    idle, total = cpu_times()
+    await asyncio.sleep(seconds)
+    idle_after, total_after = cpu_times()
+    return (idle_after - idle) / max(total_after - total, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """One update as Telegram saw it: when it was posted and when the 200 (or not) came."""
+
+    status: int
+    tapped_at: float
+    """`time.monotonic()` when the member tapped: Telegram posts at once if one of its
+    connections is free, or as soon as one is."""
+    acknowledged_at: float
+
+
 async def post_all(
     http: aiohttp.ClientSession,
     url: str,
     updates: Sequence[dict[str, Any]],
     over: float = 0.0,
-) -> list[int]:
+) -> list[Posted]:
     """The updates as Telegram sends them: JSON, the secret header, 40 connections at most;
     the taps spread evenly `over` that many seconds, as people tap."""
     gate = asyncio.Semaphore(TELEGRAM_CONNECTIONS)
     start = time.monotonic()
     spacing = over / max(len(updates), 1)
 
-    async def post(index: int, update: dict[str, Any]) -> int:
+    async def post(index: int, update: dict[str, Any]) -> Posted:
         await asyncio.sleep(max(0.0, start + index * spacing - time.monotonic()))
+        tapped_at = time.monotonic()
         async with (
             gate,
             http.post(
@@ -285,7 +333,7 @@ async def post_all(
             ) as answer,
         ):
             await answer.read()
-            return answer.status
+            return Posted(answer.status, tapped_at, time.monotonic())
 
     return list(await asyncio.gather(*(post(i, u) for i, u in enumerate(updates))))
 
@@ -359,7 +407,7 @@ async def tap_and_comment(scene: Scene) -> None:
     server, http, balancer, members = scene.server, scene.http, scene.balancer, scene.members
     users = scene.users
     for user_id in members:
-        users[user_id] = FakeUser(user_id, f"Координатор {user_id}")
+        users[user_id] = FakeUser(user_id, member_name(user_id))
         server.add_chat(users[user_id].private_chat())
     gate = asyncio.Semaphore(50)
 
@@ -372,24 +420,57 @@ async def tap_and_comment(scene: Scene) -> None:
         return user_id, sent, data
 
     digests = await asyncio.gather(*(digest(user_id) for user_id in members))
+    # The digests above are the test's own scenery; from here the fake Bot API refuses with 429
+    # whatever the replicas send beyond Telegram's limits.
+    server.enforce_limits = True
     taps = [server.press_button(users[u], sent, data) for u, sent, data in digests]
     balancer.served.clear()
     hook = balancer.url + HOOK_PATH
 
+    idle = await idle_share()
+    busy = idle < IDLE_SHARE
+    within = BUSY_TAP_WITHIN if busy else TAP_WITHIN
     started = time.monotonic()
-    statuses = await post_all(http, hook, taps, over=TAP_SECONDS)
-    acknowledged = time.monotonic() - started
+    posted = await post_all(http, hook, taps, over=TAP_SECONDS)
     again = await post_all(http, hook, taps[:REDELIVERED])
 
-    # Not asserted: on two shared cores the figure says more about the machine than the bot.
+    answered_at = {
+        call.params["callback_query_id"]: call.received_at
+        for call in server.calls
+        if call.method == "answerCallbackQuery"
+    }
+    acknowledged = sorted(p.acknowledged_at - p.tapped_at for p in posted)
+    answered_after = sorted(
+        answered_at.get(tap["callback_query"]["id"], float("inf")) - p.tapped_at
+        for tap, p in zip(taps, posted, strict=True)
+    )
+    last = max(p.acknowledged_at for p in posted) - started
     logger.warning(
-        "%d taps over %.0f s through 2 replicas: the last acknowledged %.1f s after the first",
+        "%d taps over %.0f s through 2 replicas: the last acknowledged %.1f s after the first;"
+        " acknowledged after the tap: median %.2f s, max %.2f s;"
+        " callback answered after the tap: median %.2f s, max %.2f s"
+        " (bound %.0f s: %.0f%% of the CPUs idle before the taps)",
         MEMBERS,
         TAP_SECONDS,
-        acknowledged,
+        last,
+        acknowledged[len(acknowledged) // 2],
+        acknowledged[-1],
+        answered_after[len(answered_after) // 2],
+        answered_after[-1],
+        within,
+        idle * 100,
     )
-    assert Counter(statuses) == {200: MEMBERS}
-    assert Counter(again) == {200: REDELIVERED}
+    assert Counter(p.status for p in posted) == {200: MEMBERS}
+    assert Counter(p.status for p in again) == {200: REDELIVERED}
+    # Each tap handled, recorded, its callback answered and its request acknowledged within
+    # TAP_WITHIN of the tap: the bot keeps pace with the taps instead of queueing them (with the
+    # strikes through of the buttons counted against the 28 a second meant for broadcasts, the
+    # last came 39.5 s after the first tap, issue 14).
+    assert acknowledged[-1] <= within, acknowledged[-10:]
+    assert answered_after[-1] <= within, answered_after[-10:]
+    assert last <= TAP_SECONDS + within
+    # With Telegram's own limits on (see above): not one 429.
+    assert [call.method for call in server.calls if call.status == 429] == []
     assert sorted(balancer.served.values()) == [
         (MEMBERS + REDELIVERED) // 2,
         (MEMBERS + REDELIVERED) // 2,
@@ -420,6 +501,17 @@ async def tap_and_comment(scene: Scene) -> None:
     await comment_across_a_restart(scene)
 
 
+async def post_through_proxy(scene: Scene, update: dict[str, Any]) -> str:
+    """One update as Telegram posts it; the replica the proxy handed it to."""
+    async with scene.http.post(
+        scene.balancer.url + HOOK_PATH,
+        json=update,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    ) as answer:
+        assert answer.status == 200, await answer.text()
+        return answer.headers["X-Replica"]
+
+
 async def comment_across_a_restart(scene: Scene) -> None:
     server, http, members, users = scene.server, scene.http, scene.members, scene.users
     user_id = next(iter(members))
@@ -427,13 +519,8 @@ async def comment_across_a_restart(scene: Scene) -> None:
     button = {"text": "💬 Комментарий", "callback_data": data}
     sent = await send_as_bot(http, server, user_id, [button])
     since = len(server.calls)
-    async with http.post(
-        scene.balancer.url + HOOK_PATH,
-        json=server.press_button(users[user_id], sent, data),
-        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-    ) as answer:
-        assert answer.status == 200
-        asked_by = answer.headers["X-Replica"]
+    pressed = server.press_button(users[user_id], sent, data)
+    asked_by = await post_through_proxy(scene, pressed)
     prompt = await server.wait_for_call(
         "sendMessage", lambda call: call.chat_id == user_id, since=since
     )
@@ -444,14 +531,14 @@ async def comment_across_a_restart(scene: Scene) -> None:
     assert await restarted.stop() == 0
     await restarted.start(http)
 
+    # The comment goes through the proxy like everything else. Other members' updates pass
+    # meanwhile (here Telegram redelivering the tap, only acknowledged): the comment reaches
+    # the restarted process, which never saw the conversation begin.
+    while scene.balancer.upcoming() != restarted.url:
+        await post_through_proxy(scene, pressed)
     text = "Собрание перенесли на пятницу"
     since = len(server.calls)
-    async with http.post(
-        restarted.url + HOOK_PATH,
-        json=server.send_text(users[user_id], text),
-        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-    ) as answer:
-        assert answer.status == 200
+    assert await post_through_proxy(scene, server.send_text(users[user_id], text)) == asked_by
     saved = await server.wait_for_call(
         "sendMessage", lambda call: call.chat_id == user_id, since=since
     )

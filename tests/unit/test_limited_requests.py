@@ -1,5 +1,6 @@
 """The session middleware every Bot API call goes through, with a fake `make_request`."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,17 +10,35 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageReplyMarkup,
     EditMessageText,
     SendDocument,
     SendMessage,
     SetMessageReaction,
     TelegramMethod,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+    User,
+)
 from delivery_support import FakeTime
 
-from bot.delivery.requests import MAX_RETRIES, Budget, LimitedRequests, budget_of
+from bot.delivery.requests import (
+    MAX_RETRIES,
+    Budget,
+    LimitedRequests,
+    TapMiddleware,
+    budget_of,
+    budget_within,
+    tapped_chat,
+)
 from bot.delivery.text import CAPTION_LIMIT, MESSAGE_LIMIT, visible_length
+from bot.reminders.ratelimit import PRIVATE_INTERVAL, RateLimiter
 
 CHAT = 42
 MARKUP = InlineKeyboardMarkup(
@@ -124,7 +143,8 @@ async def test_a_long_text_goes_in_parts_in_order_with_buttons_under_the_last(
     assert texts[0].startswith("<b>0</b>")
     assert texts[-1].rstrip().endswith("<b>99</b> " + "🔔" * 40)
     assert [getattr(m, "reply_markup", None) for m in sent] == [None, None, MARKUP]
-    assert [round(at, 6) for at, _m in api.calls] == [0.0, 1.0, 2.0]  # a private chat's pace
+    # A private chat's pace.
+    assert [round(at, 6) for at, _m in api.calls] == [0.0, PRIVATE_INTERVAL, 2 * PRIVATE_INTERVAL]
 
 
 async def test_captions_and_edits_are_shortened(time: FakeTime, bot: Bot) -> None:
@@ -161,3 +181,96 @@ async def test_other_400s_are_not_swallowed(time: FakeTime, bot: Bot) -> None:
 
     with pytest.raises(TelegramBadRequest):
         await requests(api, bot, method)
+
+
+def test_an_edit_in_the_tapped_chat_answers_the_tap() -> None:
+    assert budget_within("editMessageReplyMarkup", CHAT, tapped=CHAT) is Budget.REPLY
+    assert budget_within("editMessageText", CHAT, tapped=CHAT) is Budget.REPLY
+    # Another chat's message, a new message, or no tap at all: the usual budgets.
+    assert budget_within("editMessageText", CHAT + 1, tapped=CHAT) is Budget.OVERALL
+    assert budget_within("editMessageText", None, tapped=CHAT) is Budget.OVERALL
+    assert budget_within("editMessageText", CHAT, tapped=None) is Budget.OVERALL
+    assert budget_within("sendMessage", CHAT, tapped=CHAT) is Budget.CHAT
+    assert budget_within("setMessageReaction", CHAT, tapped=CHAT) is Budget.OVERALL
+    assert budget_within("answerCallbackQuery", None, tapped=CHAT) is Budget.FREE
+
+
+def strike(chat_id: int) -> EditMessageReplyMarkup:
+    return EditMessageReplyMarkup(chat_id=chat_id, message_id=1, reply_markup=MARKUP)
+
+
+async def test_edits_answering_taps_leave_the_overall_budget_to_broadcasts(
+    time: FakeTime, bot: Bot
+) -> None:
+    """Five members tap at once: their buttons go at once, not at 2 a second."""
+    limiter = RateLimiter(2.0, 2.0, monotonic=time.monotonic, sleep=time.sleep)
+    requests = LimitedRequests(limiter)
+    api = FakeApi(time)
+
+    for chat_id in range(100, 105):
+        token = tapped_chat.set(chat_id)
+        try:
+            await requests(api, bot, strike(chat_id))
+        finally:
+            tapped_chat.reset(token)
+    # The same edits not answering a tap are counted: 2 a second.
+    for chat_id in range(200, 205):
+        await requests(api, bot, strike(chat_id))
+
+    at = [round(moment, 6) for moment, _m in api.calls]
+    assert at[:5] == [0.0] * 5
+    assert at[5:] == [0.0, 0.5, 1.0, 1.5, 2.0]
+
+
+async def test_an_edit_answering_a_tap_keeps_its_chats_interval(time: FakeTime, bot: Bot) -> None:
+    limiter = time.limiter()
+    requests = LimitedRequests(limiter)
+    api = FakeApi(time)
+    token = tapped_chat.set(CHAT)
+    try:
+        await requests(api, bot, SendMessage(chat_id=CHAT, text="Комментарий сохранён."))
+        await requests(api, bot, strike(CHAT))
+    finally:
+        tapped_chat.reset(token)
+
+    assert [round(at, 6) for at, _m in api.calls] == [0.0, PRIVATE_INTERVAL]
+
+
+async def test_an_edit_answering_a_tap_waits_out_its_chats_429(time: FakeTime, bot: Bot) -> None:
+    requests = LimitedRequests(time.limiter())
+    api = FakeApi(time)
+    api.errors.append(too_many(strike(CHAT), 3))
+    token = tapped_chat.set(CHAT)
+    try:
+        await requests(api, bot, strike(CHAT))
+    finally:
+        tapped_chat.reset(token)
+
+    assert [round(at, 6) for at, _m in api.calls] == [0.0, 3.0]
+    assert requests.retried == 1
+
+
+class Tap:
+    """What the middleware hands on: the chat it marks while the handler runs."""
+
+    def __init__(self) -> None:
+        self.seen: list[int | None] = []
+
+    async def __call__(self, _event: TelegramObject, _data: dict[str, Any]) -> str:
+        self.seen.append(tapped_chat.get())
+        return "handled"
+
+
+async def test_the_tap_middleware_marks_the_tapped_chat_while_its_handler_runs() -> None:
+    user = User(id=7, is_bot=False, first_name="Координатор")
+    chat = Chat(id=CHAT, type="private")
+    message = Message(message_id=1, date=datetime(2026, 12, 5, tzinfo=UTC), chat=chat)
+    query = CallbackQuery(id="q", from_user=user, chat_instance="ci", message=message, data="x")
+    without_message = CallbackQuery(id="r", from_user=user, chat_instance="ci", data="x")
+    handler = Tap()
+
+    assert await TapMiddleware()(handler, query, {}) == "handled"
+    assert await TapMiddleware()(handler, without_message, {}) == "handled"
+
+    assert handler.seen == [CHAT, None]
+    assert tapped_chat.get() is None

@@ -511,3 +511,27 @@ async def test_waiting_out_a_429_within_the_rounding_margin_is_no_wait() -> None
     sending.pause(1e-6, PRIVATE_CHAT)  # exactly the margin: float noise, not a wait
     await sending.wait_if_paused(PRIVATE_CHAT)
     assert clock.sleeps == []
+
+
+async def test_a_chat_only_message_reserves_nothing_shared_and_keeps_the_interval() -> None:
+    """An edit answering a tap (bot.delivery.requests): its chat's interval and 429s only."""
+    clock = RecordingTime()
+    shared = FakeSharedSchedule(wait=5.0)
+    sending = RateLimiter.with_limits(
+        Limits(), monotonic=clock.monotonic, sleep=clock.sleep, shared=shared
+    )
+    start = clock.monotonic()
+    await sending.acquire(PRIVATE_CHAT, overall=False)
+    await sending.acquire(GROUP_CHAT, overall=False)
+    assert shared.reserved == 0
+    assert clock.monotonic() == start  # neither waited for the shared budget's 5 s
+
+    await sending.acquire(PRIVATE_CHAT, overall=False)
+    assert clock.monotonic() == pytest.approx(start + PRIVATE_INTERVAL)
+    # The group's interval (3.3 s) ends sooner than the 429 told now: the 429 is waited out.
+    sending.pause(3, GROUP_CHAT)
+    await sending.acquire(GROUP_CHAT, overall=False)
+    assert clock.monotonic() - start == pytest.approx(PRIVATE_INTERVAL + 3)
+    await sending.acquire(GROUP_CHAT, overall=False)
+    assert clock.monotonic() - start == pytest.approx(PRIVATE_INTERVAL + 3 + GROUP_INTERVAL)
+    assert shared.reserved == 0

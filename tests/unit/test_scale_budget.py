@@ -7,7 +7,13 @@ import itertools
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.reminders.ratelimit import DEFAULT_PEAK, LATE_AFTER, Limits, RateLimiter
+from bot.reminders.ratelimit import (
+    DEFAULT_PEAK,
+    LATE_AFTER,
+    PRIVATE_INTERVAL,
+    Limits,
+    RateLimiter,
+)
 from bot.scale.budget import (
     DEFAULT_LIMITS,
     SHARED_RATE,
@@ -146,7 +152,8 @@ async def test_the_limiter_still_keeps_a_chats_interval_itself() -> None:
     limiter = RateLimiter(monotonic=time.monotonic, sleep=time.sleep, shared=RecordingSchedule(0))
     await limiter.acquire(42)
     await limiter.acquire(42)
-    assert time.now == 1_001.0  # one second between two messages to one private chat
+    # A private chat's interval (a second and a tenth) between two messages to it.
+    assert time.now == pytest.approx(1_000.0 + PRIVATE_INTERVAL)
 
 
 async def test_only_a_hold_of_the_whole_bot_is_shared() -> None:
@@ -214,5 +221,6 @@ async def test_waiting_for_a_chat_counts_no_message() -> None:
     await limiter.acquire(42)
     await limiter.wait_for_chat(42)
     await limiter.wait_for_chat(43)
-    assert time.now == 1_001.0  # the private chat's second, and nothing for a new chat
+    # The private chat's interval, and nothing for a new chat.
+    assert time.now == pytest.approx(1_000.0 + PRIVATE_INTERVAL)
     assert shared.reserved == 1

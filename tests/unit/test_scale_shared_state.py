@@ -7,11 +7,17 @@ from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Update
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FrozenClock
-from bot.scale.fsm import DatabaseEventIsolation, DatabaseStorage, advisory_key
+from bot.scale.fsm import (
+    DatabaseEventIsolation,
+    DatabaseStorage,
+    advisory_key,
+    bind_session,
+    update_connection,
+)
 from bot.scale.leases import lease_for, take_lease
 from bot.scale.ledger import KEEP_LEDGER, UpdateLedgerMiddleware, forget_old_updates
 from bot.scale.metrics import Metrics
@@ -83,6 +89,45 @@ async def test_one_users_updates_wait_for_each_other_others_do_not(engine: Async
     if engine.dialect.name == "postgresql":
         assert order.index("first out") < order.index("second in")
     assert "other user" in order
+
+
+async def test_an_updates_sessions_share_the_connection_that_holds_its_lock(
+    engine: AsyncEngine,
+) -> None:
+    """One connection per update (PostgreSQL); a commit inside does not give the lock away."""
+    isolation = DatabaseEventIsolation(engine)
+    sessions = session_factory(engine)
+    storage = DatabaseStorage(sessions, FrozenClock(NOW))
+    assert update_connection() is None
+    async with isolation.lock(KEY):
+        held = update_connection()
+        await storage.set_state(KEY, "Comment:typing")  # no update session: on `held` too
+        await storage.update_data(KEY, {"assignment": 7})
+        # As aiogram reads it before the update's session opens: on `held`, outside a transaction.
+        assert await storage.get_state(KEY) == "Comment:typing"
+        assert await storage.get_data(KEY) == {"assignment": 7}
+        assert await storage.get_state(StorageKey(bot_id=1, chat_id=9, user_id=9)) is None
+        if engine.dialect.name != "postgresql":
+            assert held is None  # SQLite: no lock to hold, the pool's connections as before
+        else:
+            assert held is not None
+            lock_pid = await held.scalar(select(func.pg_backend_pid()))
+            async with bind_session(sessions) as session:
+                assert await session.scalar(select(func.pg_backend_pid())) == lock_pid
+                await session.commit()  # services commit mid-handler (ensure_user, confirm)
+                # In a transaction again, not in the lock's autocommit: a rollback undoes.
+                session.add(FsmStateRow(key="undone", state="x", data={}, updated_at=NOW))
+                await session.flush()
+                await session.rollback()
+                assert await session.get(FsmStateRow, "undone") is None
+            async with engine.connect() as other:
+                holders = await other.scalar(
+                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = :p"),
+                    {"p": lock_pid},
+                )
+            assert holders == 1
+    assert update_connection() is None
+    assert await storage.get_state(KEY) == "Comment:typing"
 
 
 def test_advisory_keys_are_signed_64_bit_and_stable() -> None:
