@@ -19,15 +19,17 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -66,6 +68,7 @@ async def _send_until_done(now: datetime, started: float) -> dict[str, Any]:
 
         bot.app.shared_budget = no_shared_budget
     app = build_application(load_settings())
+    trace = _trace_limiter(app.limiter) if os.environ.get("BENCH_TRACE") else None
     open_states = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)
     totals: Counter[str] = Counter()
     try:
@@ -95,7 +98,57 @@ async def _send_until_done(now: datetime, started: float) -> dict[str, Any]:
     finally:
         await app.close()
     totals.update(forfeited=app.limiter.forfeited)
+    if trace is not None:
+        trace_file = Path(os.environ["BENCH_TRACE"]) / f"sender-{os.getpid()}.json"
+        trace_file.write_text(json.dumps(trace))
     return {"pid": os.getpid(), "worker": app.worker_id, **totals}
+
+
+def _trace_limiter(limiter: Any) -> list[list[float]]:
+    """--trace: for each message this sender counted, on the host's monotonic clock (shared
+    by every process): [chat, reservation asked, this process's turn at the row, answered,
+    the moment the limiter slept until, the moment the row gave, `acquire` let it go]."""
+    from bot.reminders.ratelimit import RateLimiter  # noqa: PLC0415
+
+    rows: list[list[float]] = []
+    turns: dict[object, float] = {}
+    moments: dict[object, float] = {}
+    pending: dict[object, list[float]] = {}
+    shared = limiter._shared
+    if shared is not None:
+
+        class TimedLock(asyncio.Lock):
+            async def acquire(self) -> Literal[True]:
+                got = await super().acquire()
+                turns[asyncio.current_task()] = time.monotonic()
+                return got
+
+        update = shared._update
+
+        async def traced_update(hold_for: float, *, count: bool) -> float:
+            at = await update(hold_for, count=count)
+            moments[asyncio.current_task()] = at - (time.time() - time.monotonic())
+            return at  # type: ignore[no-any-return]
+
+        shared._lock = TimedLock()
+        shared._update = traced_update
+    reserve, take = RateLimiter._reserve, RateLimiter._take
+
+    async def traced_reserve(self: Any, now: float) -> float:
+        asked = time.monotonic()
+        at = await reserve(self, now)
+        answered = time.monotonic()
+        task = asyncio.current_task()
+        pending[task] = [asked, turns.pop(task, asked), answered, at, moments.pop(task, at)]
+        return at
+
+    async def traced_take(self: Any, chat_id: int | None) -> None:
+        await take(self, chat_id)
+        rows.append([chat_id or 0, *pending.pop(asyncio.current_task()), time.monotonic()])
+
+    RateLimiter._reserve = traced_reserve  # type: ignore[method-assign]
+    RateLimiter._take = traced_take  # type: ignore[method-assign]
+    return rows
 
 
 def sender(now: str, started: float) -> int:
@@ -163,7 +216,13 @@ def _reap(children: list[Child]) -> None:
 
 
 async def run_configuration(  # noqa: PLR0915 - one run told start to end reads best
-    pg_admin_url: str, processes: int, reminders: int, kill: bool, local: bool
+    pg_admin_url: str,
+    processes: int,
+    reminders: int,
+    kill: bool,
+    local: bool,
+    *,
+    trace_dir: Path | None = None,
 ) -> Outcome:
     import reminders as seeding  # noqa: PLC0415 - bench/reminders.py: seed() and NOW
     from sqlalchemy import func, select, text  # noqa: PLC0415
@@ -187,12 +246,24 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
     chats = {100_000 + u for u in range(reminders)}
 
     accepted: list[tuple[float, int]] = []
+    arrivals: list[tuple[float, int, bool]] = []
+    """--trace: each new message as the limit check saw it: when, the chat, refused."""
 
     class TimedServer(FakeTelegramServer):
         def _record(self, call: RecordedCall) -> None:
             if call.method == "sendMessage" and call.ok and call.chat_id in chats:
                 accepted.append((time.monotonic(), call.chat_id))
             super()._record(call)
+
+        def _count_against_limits(self, call: RecordedCall) -> None:
+            refusals = self.limit_refusals
+            try:
+                super()._count_against_limits(call)
+            finally:
+                if trace_dir is not None:
+                    arrivals.append(
+                        (time.monotonic(), call.chat_id or 0, self.limit_refusals > refusals)
+                    )
 
     outcome = Outcome(processes, reminders)
     async with TimedServer(enforce_limits=True) as server:
@@ -207,6 +278,7 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
             "PYTHONPATH": str(ROOT),
             "BENCH_LOCAL_LIMITER": "1" if local else "",
             "SEND_LANES": str(LANES),
+            "BENCH_TRACE": str(trace_dir or ""),
         }
         started_wall = time.time()
         started = time.monotonic()
@@ -266,6 +338,8 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
                     child.peak_kib = result.get("peak_kib", 0)
     # A killed sender printed nothing: its peak is unknown (0).
     outcome.peaks_mib = [child.peak_kib / 1024 for child in children]
+    if trace_dir is not None:
+        explain_refusals(trace_dir, arrivals)
     killed = next((c.killed_at for c in children if c.killed_at is not None), None)
     if killed is not None:
         late = sorted(at - killed for at, chat in accepted if chat in held and at > killed)
@@ -276,6 +350,59 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
             f"(target: taken over within {TAKEOVER_TARGET:.0f} s)"
         )
     return outcome
+
+
+def _percentiles(values: list[float]) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    marks = [ordered[min(len(ordered) - 1, int(q * len(ordered)))] for q in (0.5, 0.9, 0.99)]
+    return (
+        f"p50 {marks[0] * 1000:.0f}, p90 {marks[1] * 1000:.0f}, p99 {marks[2] * 1000:.0f}, "
+        f"max {ordered[-1] * 1000:.0f} ms"
+    )
+
+
+def explain_refusals(trace_dir: Path, arrivals: list[tuple[float, int, bool]]) -> None:
+    """--trace: how late each message reached the fake against its reserved moment, by
+    process, and for each 429 the 30 messages of the second before it."""
+    sent: dict[int, list[tuple[int, list[float]]]] = {}
+    for path in sorted(trace_dir.glob("sender-*.json")):
+        pid = int(path.stem.split("-")[1])
+        for row in json.loads(path.read_text()):
+            sent.setdefault(int(row[0]), []).append((pid, row))
+    matched: list[tuple[float, bool, int, list[float]]] = []
+    for at, chat, refused in arrivals:
+        rows = [(pid, row) for pid, row in sent.get(chat, []) if row[6] <= at]
+        if rows:
+            pid, row = rows[-1]
+            matched.append((at, refused, pid, row))
+    print(f"  trace: {len(arrivals)} arrivals, {len(matched)} matched to a reservation")
+    for pid in sorted({pid for _a, _r, pid, _row in matched}):
+        mine = [(at, row) for at, _r, p, row in matched if p == pid]
+        spans = {
+            "waited for its turn at the row": [r[2] - r[1] for _a, r in mine],
+            "the reservation's round trip": [r[3] - r[2] for _a, r in mine],
+            "limiter's moment before the row's": [r[5] - r[4] for _a, r in mine],
+            "let go after the row's moment": [r[6] - r[5] for _a, r in mine],
+            "reached the fake after it": [at - r[5] for at, r in mine],
+        }
+        print(f"  sender {pid}: {len(mine)} messages")
+        for label, values in spans.items():
+            print(f"    {label}: {_percentiles(values)}")
+    times = [at for at, _r, _p, _row in matched]
+    for index, (at, refused, pid, row) in enumerate(matched):
+        if not refused:
+            continue
+        window = [m for m in matched[max(0, index - 40) : index] if m[0] > at - 1.0 and not m[1]]
+        reserved = sorted(m[3][5] for m in window)
+        print(
+            f"  429 at {at - times[0]:.3f} s to sender {pid} "
+            f"(reached {1000 * (at - row[5]):.0f} ms after its moment): the second before held "
+            f"{len(window)} from senders {dict(Counter(m[2] for m in window))}, reserved over "
+            f"{(row[5] - reserved[0]) if reserved else 0:.3f} s, latest arrival "
+            f"{max((1000 * (m[0] - m[3][5]) for m in window), default=0):.0f} ms after its moment"
+        )
 
 
 def report(outcome: Outcome) -> None:
@@ -308,11 +435,21 @@ async def main(args: argparse.Namespace) -> None:
             print("PostgreSQL server binaries are missing: nothing to measure")
             return
         for processes in args.processes:
+            trace_dir = None
+            if args.trace:
+                trace_dir = Path(tempfile.mkdtemp(prefix=f"scale-trace-{processes}-"))
             report(
                 await run_configuration(
-                    pg_url, processes, args.reminders, args.kill, args.local_limiter
+                    pg_url,
+                    processes,
+                    args.reminders,
+                    args.kill,
+                    args.local_limiter,
+                    trace_dir=trace_dir,
                 )
             )
+            if trace_dir is not None:
+                shutil.rmtree(trace_dir, ignore_errors=True)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -326,6 +463,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--local-limiter",
         action="store_true",
         help="each process keeps its own limiter, as before the shared budget (for comparison)",
+    )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="explain each 429: how late messages reached the fake against their moments",
     )
     parser.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--now", help=argparse.SUPPRESS)

@@ -72,7 +72,7 @@ class SharedSchedule(Protocol):
     `bot.scale.budget.SharedBudget`): Telegram's 30 per second belong to the token."""
 
     async def reserve(self, hold_for: float = 0.0) -> float:
-        """Count one message; the seconds to wait before it may go."""
+        """Count one message; the seconds to wait before it may go, from the return."""
         ...
 
     async def hold(self, seconds: float) -> None:
@@ -244,7 +244,10 @@ class RateLimiter:
 
     async def _reserve(self, now: float) -> float:
         if self._shared is not None:
-            return now + await self._shared.reserve()
+            # The wait counts from the answer (`SharedSchedule.reserve`): the clock is read
+            # after it, never before, or the message would leave before its moment.
+            wait = await self._shared.reserve()
+            return self._monotonic() + wait
         at = max(self._sustained.earliest(now), self._peak.earliest(now))
         self._sustained.take(at)
         self._peak.take(at)

@@ -7,7 +7,13 @@ import itertools
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.reminders.ratelimit import DEFAULT_PEAK, LATE_AFTER, Limits, RateLimiter
+from bot.reminders.ratelimit import (
+    DEFAULT_PEAK,
+    LATE_AFTER,
+    PRIVATE_INTERVAL,
+    Limits,
+    RateLimiter,
+)
 from bot.scale.budget import (
     DEFAULT_LIMITS,
     SHARED_RATE,
@@ -146,7 +152,8 @@ async def test_the_limiter_still_keeps_a_chats_interval_itself() -> None:
     limiter = RateLimiter(monotonic=time.monotonic, sleep=time.sleep, shared=RecordingSchedule(0))
     await limiter.acquire(42)
     await limiter.acquire(42)
-    assert time.now == 1_001.0  # one second between two messages to one private chat
+    # A private chat's interval (a second and a margin) between two messages to it.
+    assert time.now == pytest.approx(1_000.0 + PRIVATE_INTERVAL)
 
 
 async def test_only_a_hold_of_the_whole_bot_is_shared() -> None:
@@ -181,14 +188,40 @@ class SlowSchedule(RecordingSchedule):
         return await super().reserve(hold_for)
 
 
-async def test_only_what_is_left_after_the_round_trip_is_slept() -> None:
+async def test_the_wait_counts_from_the_answer_not_from_the_question() -> None:
+    # The shared wait is what is left once the answer is back (the budget subtracts its own
+    # round trip): counted from before the trip, the message left 0.1 s before its moment.
     time = FakeTime()
     limiter = RateLimiter(
         monotonic=time.monotonic, sleep=time.sleep, shared=SlowSchedule(0.5, time, trip=0.1)
     )
     await limiter.acquire(42)
-    assert time.slept == [pytest.approx(0.4)]
+    assert time.slept == [pytest.approx(0.5)]
+    assert time.now == pytest.approx(1_000.6)
     assert limiter.forfeited == 0
+
+
+class TickingClock(WallClock):
+    """Each reading is `step` later than the one before: the time a reservation takes."""
+
+    def __init__(self, step: float) -> None:
+        super().__init__()
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now - self.step
+
+
+async def test_the_budget_subtracts_its_own_round_trip(engine: AsyncEngine) -> None:
+    # Read before the UPDATE, START; after it, START + 0.1 (the lock, the round trip): the
+    # moment is START + the lead, so 0.05 s are left, not the 0.15 the statement saw.
+    clock = TickingClock(step=0.1)
+    budget = SharedBudget(engine, clock=clock, lead=0.15)
+    assert await budget.reserve() == pytest.approx(0.05, abs=1e-5)
+    # The second statement reads START + 0.2, so its lead ends at START + 0.35, after the
+    # peak's START + 0.15 + 1/28.5; the answer is back at START + 0.3.
+    assert await budget.reserve() == pytest.approx(0.05, abs=1e-5)
 
 
 async def test_a_moment_reached_late_is_given_up_and_another_reserved() -> None:
@@ -214,5 +247,6 @@ async def test_waiting_for_a_chat_counts_no_message() -> None:
     await limiter.acquire(42)
     await limiter.wait_for_chat(42)
     await limiter.wait_for_chat(43)
-    assert time.now == 1_001.0  # the private chat's second, and nothing for a new chat
+    # The private chat's interval, and nothing for a new chat.
+    assert time.now == pytest.approx(1_000.0 + PRIVATE_INTERVAL)
     assert shared.reserved == 1
