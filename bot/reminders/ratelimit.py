@@ -25,7 +25,7 @@ interval apart can reach Telegram closer than that (a busy event loop, a slow co
 and a 429 costs a whole `retry_after`, far more than the margin."""
 PRIVATE_INTERVAL = 1.0 * CHAT_MARGIN
 GROUP_INTERVAL = 60.0 / 20 * CHAT_MARGIN
-LATE_AFTER = 0.02
+LATE_AFTER = 0.03
 """A shared moment missed by more than this is given up and another one reserved: a message
 that leaves late lands in the same second as the punctual ones after it, and a process that
 woke late (two cores, many processes) would otherwise crowd that second past Telegram's 30."""
@@ -154,6 +154,11 @@ class RateLimiter:
 
     def monotonic(self) -> float:
         return self._monotonic()
+
+    @property
+    def shared(self) -> SharedSchedule | None:
+        """The overall schedule every process of the token shares, if any."""
+        return self._shared
 
     def pause(self, seconds: float, chat_id: int | None = None) -> None:
         """Telegram answered 429 with `retry_after`: nothing goes to `chat_id` (or, without

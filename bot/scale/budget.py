@@ -14,11 +14,12 @@ several hosts NTP keeps them within milliseconds, far inside Telegram's one-seco
 import asyncio
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import ColumnElement, func, insert, literal, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from bot.reminders.ratelimit import Limits
@@ -84,6 +85,7 @@ class SharedBudget:
         name: str = DEFAULT_BUDGET,
         clock: Callable[[], float] = time.time,
         lead: float = 0.0,
+        keep_connection: bool = False,
     ) -> None:
         # Autocommit: each reservation is one statement, so the row is locked only while the
         # database applies it, not for a round trip to the process and back.
@@ -95,6 +97,18 @@ class SharedBudget:
         """`reserve_moment`'s lead; `bot.app` gives RESERVE_AHEAD."""
         # One reservation at a time from this process: they queue here, not on the row lock.
         self._lock = asyncio.Lock()
+        self.keep_connection = keep_connection
+        """Reserve on one connection kept open (`bot.app` on PostgreSQL): a connection from
+        the pool costs a ping (pool_pre_ping) and a reset, two round trips more per message
+        on a machine where each one is a chance to reach the moment late."""
+        self._kept: AsyncConnection | None = None
+
+    async def close(self) -> None:
+        """Give the kept connection back (before the engine is disposed)."""
+        async with self._lock:
+            kept, self._kept = self._kept, None
+            if kept is not None:
+                await kept.close()
 
     async def reserve(self, hold_for: float = 0.0) -> float:
         """Count one message and return the seconds to wait before sending it, counted from
@@ -115,27 +129,44 @@ class SharedBudget:
 
     async def _update(self, hold_for: float, *, count: bool) -> float:
         """The reserved moment (or the hold's end), in seconds since the epoch."""
-        async with self._lock, self.engine.connect() as db:
-            while True:
-                now = self.clock()
-                hold_until = now + hold_for if hold_for > 0 else 0.0
-                statement = _reservation(
-                    db.dialect.name, self.name, now + self.lead, hold_until, self.limits
-                )
-                if not count:
-                    statement = _hold(self.name, hold_until, db.dialect.name)
-                at = (await db.execute(statement)).scalar()
-                if at is not None:
-                    return float(at)
-                first = BudgetState(now, now, hold_until)
-                at = hold_until
-                if count:
-                    at, first = reserve_moment(first, now, self.limits, lead=self.lead)
-                try:
-                    await db.execute(insert(SendBudgetRow).values(name=self.name, **asdict(first)))
-                except IntegrityError:
-                    continue  # another process created the row first: reserve on it
-                return at
+        async with self._lock:
+            if not self.keep_connection:
+                async with self.engine.connect() as db:
+                    return await self._apply(db, hold_for, count=count)
+            if self._kept is None:
+                self._kept = await self.engine.connect()
+            try:
+                return await self._apply(self._kept, hold_for, count=count)
+            except SQLAlchemyError:
+                # The connection may be broken (the server restarted): the next reservation
+                # opens another; this one fails as a pooled one would.
+                kept, self._kept = self._kept, None
+                with suppress(SQLAlchemyError, OSError):
+                    await kept.invalidate()
+                raise
+
+    async def _apply(self, db: AsyncConnection, hold_for: float, *, count: bool) -> float:
+        """One reservation or hold on `db`: the row is created by the first one."""
+        while True:
+            now = self.clock()
+            hold_until = now + hold_for if hold_for > 0 else 0.0
+            statement = _reservation(
+                db.dialect.name, self.name, now + self.lead, hold_until, self.limits
+            )
+            if not count:
+                statement = _hold(self.name, hold_until, db.dialect.name)
+            at = (await db.execute(statement)).scalar()
+            if at is not None:
+                return float(at)
+            first = BudgetState(now, now, hold_until)
+            at = hold_until
+            if count:
+                at, first = reserve_moment(first, now, self.limits, lead=self.lead)
+            try:
+                await db.execute(insert(SendBudgetRow).values(name=self.name, **asdict(first)))
+            except IntegrityError:
+                continue  # another process created the row first: reserve on it
+            return at
 
 
 def _greatest(dialect: str, *values: ColumnElement[float]) -> ColumnElement[float]:

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from bot.reminders.ratelimit import (
     DEFAULT_PEAK,
@@ -250,3 +251,21 @@ async def test_waiting_for_a_chat_counts_no_message() -> None:
     # The private chat's interval, and nothing for a new chat.
     assert time.now == pytest.approx(1_000.0 + PRIVATE_INTERVAL)
     assert shared.reserved == 1
+
+
+async def test_a_kept_connection_reserves_the_same_moments_and_is_given_back(
+    engine: AsyncEngine,
+) -> None:
+    clock = WallClock()
+    budget = SharedBudget(engine, clock=clock, keep_connection=True)
+    expected, _state = burst(5, START, BudgetState(START, START))
+    waits = [await budget.reserve() for _ in range(5)]
+    assert [round(START + wait, 5) for wait in waits] == [round(at, 5) for at in expected]
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedout() == 1  # one connection for every reservation
+    await budget.close()
+    assert pool.checkedout() == 0
+    later, _state = burst(6, START, BudgetState(START, START))
+    assert round(START + await budget.reserve(), 5) == round(later[5], 5)  # opened again
+    await budget.close()
