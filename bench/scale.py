@@ -17,6 +17,7 @@ At the default 20,000 reminders each configuration takes about 12 minutes (28 me
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -36,8 +37,18 @@ ROOT = BENCH.parent
 TICK_SECONDS = 1.0
 """How often a sender process ticks, like the scheduler with TICK_SECONDS=1."""
 RATE_TARGET = 28.0
-LANES = 6
-"""SEND_LANES for the senders (bot/delivery/tick.py, LANES)."""
+LANES_TOGETHER = 12
+"""SEND_LANES times the senders: one sender needs ten lanes to keep the budget's every moment
+busy behind the 150 ms lead (six: 26.5 msg/s, ten: 28.3), but four senders of ten each sent
+late enough to draw 429s (--trace: 40 lanes on two cores, requests reached the fake up to
+350 ms after their moments, 3 × 429 in 2,000), where four of three did not."""
+
+
+def lanes_for(processes: int) -> int:
+    """SEND_LANES for each of `processes` senders (bot/delivery/tick.py, LANES)."""
+    return max(2, min(10, LANES_TOGETHER // processes))
+
+
 TAKEOVER_TARGET = 15.0
 
 
@@ -277,7 +288,7 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
             "BENCH_LOCAL_LIMITER": "1" if local else "",
-            "SEND_LANES": str(LANES),
+            "SEND_LANES": str(lanes_for(processes)),
             "BENCH_TRACE": str(trace_dir or ""),
         }
         started_wall = time.time()
@@ -396,6 +407,8 @@ def explain_refusals(trace_dir: Path, arrivals: list[tuple[float, int, bool]]) -
             continue
         window = [m for m in matched[max(0, index - 40) : index] if m[0] > at - 1.0 and not m[1]]
         reserved = sorted(m[3][5] for m in window)
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise([*window, matched[index]])]
+        flights = [m[0] - m[3][6] for m in [*window, matched[index]]]
         print(
             f"  429 at {at - times[0]:.3f} s to sender {pid} "
             f"(reached {1000 * (at - row[5]):.0f} ms after its moment): the second before held "
@@ -403,12 +416,17 @@ def explain_refusals(trace_dir: Path, arrivals: list[tuple[float, int, bool]]) -
             f"{(row[5] - reserved[0]) if reserved else 0:.3f} s, latest arrival "
             f"{max((1000 * (m[0] - m[3][5]) for m in window), default=0):.0f} ms after its moment"
         )
+        print(
+            f"    arrivals: longest silence {1000 * max(gaps, default=0):.0f} ms, "
+            f"{sum(1 for g in gaps if g < 0.005)} within 5 ms of the one before; "
+            f"from let go to the fake: {_percentiles(flights)}"
+        )
 
 
 def report(outcome: Outcome) -> None:
     lost = outcome.reminders - outcome.delivered - outcome.states.get("uncertain", 0)
     print(
-        f"\n{outcome.processes} sender process(es), "
+        f"\n{outcome.processes} sender process(es) of {lanes_for(outcome.processes)} lanes, "
         f"{outcome.reminders:,} reminders to as many chats"
     )
     print(
