@@ -17,6 +17,7 @@ At the default 20,000 reminders each configuration takes about 12 minutes (28 me
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import os
@@ -258,6 +259,18 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
 
     accepted: list[tuple[float, int]] = []
     arrivals: list[tuple[float, int, bool]] = []
+    pauses: list[tuple[float, float]] = []
+    """--trace: this process's (the fake server's) cyclic garbage collections: start, seconds."""
+
+    def timed_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            pauses.append((time.monotonic(), 0.0))
+        elif pauses:
+            begun = pauses[-1][0]
+            pauses[-1] = (begun, time.monotonic() - begun)
+
+    if trace_dir is not None:
+        gc.callbacks.append(timed_collection)
     """--trace: each new message as the limit check saw it: when, the chat, refused."""
 
     class TimedServer(FakeTelegramServer):
@@ -350,7 +363,8 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
     # A killed sender printed nothing: its peak is unknown (0).
     outcome.peaks_mib = [child.peak_kib / 1024 for child in children]
     if trace_dir is not None:
-        explain_refusals(trace_dir, arrivals)
+        gc.callbacks.remove(timed_collection)
+        explain_refusals(trace_dir, arrivals, pauses)
     killed = next((c.killed_at for c in children if c.killed_at is not None), None)
     if killed is not None:
         late = sorted(at - killed for at, chat in accepted if chat in held and at > killed)
@@ -374,7 +388,9 @@ def _percentiles(values: list[float]) -> str:
     )
 
 
-def explain_refusals(trace_dir: Path, arrivals: list[tuple[float, int, bool]]) -> None:
+def explain_refusals(
+    trace_dir: Path, arrivals: list[tuple[float, int, bool]], pauses: list[tuple[float, float]]
+) -> None:
     """--trace: how late each message reached the fake against its reserved moment, by
     process, and for each 429 the 30 messages of the second before it."""
     sent: dict[int, list[tuple[int, list[float]]]] = {}
@@ -401,6 +417,11 @@ def explain_refusals(trace_dir: Path, arrivals: list[tuple[float, int, bool]]) -
         print(f"  sender {pid}: {len(mine)} messages")
         for label, values in spans.items():
             print(f"    {label}: {_percentiles(values)}")
+    long_pauses = [d for _b, d in pauses if d >= 0.02]
+    print(
+        f"  the fake's process: {len(pauses)} garbage collections, {len(long_pauses)} of 20 ms or "
+        f"more (longest {1000 * max(long_pauses, default=0):.0f} ms)"
+    )
     times = [at for at, _r, _p, _row in matched]
     for index, (at, refused, pid, row) in enumerate(matched):
         if not refused:
@@ -416,6 +437,8 @@ def explain_refusals(trace_dir: Path, arrivals: list[tuple[float, int, bool]]) -
             f"{(row[5] - reserved[0]) if reserved else 0:.3f} s, latest arrival "
             f"{max((1000 * (m[0] - m[3][5]) for m in window), default=0):.0f} ms after its moment"
         )
+        collected = sum(d for begun, d in pauses if at - 2.0 <= begun <= at)
+        print(f"    the fake's garbage collection in the 2 s before: {1000 * collected:.0f} ms")
         print(
             f"    arrivals: longest silence {1000 * max(gaps, default=0):.0f} ms, "
             f"{sum(1 for g in gaps if g < 0.005)} within 5 ms of the one before; "

@@ -30,7 +30,7 @@ SHARED_RATE = 28.5
 """Messages per second for every process of the token together, and never faster, even
 catching up: a message that reaches Telegram late counts in one second with the punctual ones
 after it, so 1.5 of Telegram's 30 stay free for lateness (52 ms at 28.5 a second): at most
-`LATE_AFTER` (20 ms) in the process, the rest on the way. At 28 with the shared budget four
+`LATE_AFTER` (30 ms) in the process, the rest on the way. At 28 with the shared budget four
 senders managed 27.8 a second (bench/scale.py): claims, forfeited moments and a loaded machine
 leave gaps, so the schedule itself must run a little faster than the 28 wanted."""
 DEFAULT_LIMITS = Limits(rate=SHARED_RATE, peak=SHARED_RATE)
