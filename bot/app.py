@@ -732,6 +732,8 @@ class Application:
             await self.telegram_bot.session.close()
         if self.max is not None:
             await self.max.http.close()
+        if isinstance(shared := self.limiter.shared, SharedBudget):
+            await shared.close()  # its kept connection, before the engine goes
         await self.engine.dispose()
 
 
@@ -755,7 +757,7 @@ def shared_budget(engine: AsyncEngine, *, ahead: bool = False) -> SharedBudget |
     if engine.dialect.name != "postgresql":
         return None
     # Ahead only with lanes: one lane would wait the lead for every message (~5 a second).
-    return SharedBudget(engine, lead=RESERVE_AHEAD if ahead else 0.0)
+    return SharedBudget(engine, lead=RESERVE_AHEAD if ahead else 0.0, keep_connection=True)
 
 
 def build_application(

@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     tick_seconds: int = Field(default=60, ge=0, le=3600)
     send_lanes: int = Field(default=1, ge=1, le=10)
-    """Chats one process sends side by side on PostgreSQL (bot/delivery/tick.py, LANES)."""
+    """Chats one process sends side by side on PostgreSQL; all senders of a token together want
+    about twelve (bot/delivery/tick.py, LANES)."""
     faq_paths: Annotated[list[str], NoDecode] = [shipped("faq", "*.yaml")]
     hotline_chat_id: int | None = None
     hotline_plan: str | None = None

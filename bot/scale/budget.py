@@ -14,11 +14,12 @@ several hosts NTP keeps them within milliseconds, far inside Telegram's one-seco
 import asyncio
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import ColumnElement, func, insert, literal, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from bot.reminders.ratelimit import Limits
@@ -29,7 +30,7 @@ SHARED_RATE = 28.5
 """Messages per second for every process of the token together, and never faster, even
 catching up: a message that reaches Telegram late counts in one second with the punctual ones
 after it, so 1.5 of Telegram's 30 stay free for lateness (52 ms at 28.5 a second): at most
-`LATE_AFTER` (20 ms) in the process, the rest on the way. At 28 with the shared budget four
+`LATE_AFTER` (30 ms) in the process, the rest on the way. At 28 with the shared budget four
 senders managed 27.8 a second (bench/scale.py): claims, forfeited moments and a loaded machine
 leave gaps, so the schedule itself must run a little faster than the 28 wanted."""
 DEFAULT_LIMITS = Limits(rate=SHARED_RATE, peak=SHARED_RATE)
@@ -84,6 +85,7 @@ class SharedBudget:
         name: str = DEFAULT_BUDGET,
         clock: Callable[[], float] = time.time,
         lead: float = 0.0,
+        keep_connection: bool = False,
     ) -> None:
         # Autocommit: each reservation is one statement, so the row is locked only while the
         # database applies it, not for a round trip to the process and back.
@@ -95,37 +97,76 @@ class SharedBudget:
         """`reserve_moment`'s lead; `bot.app` gives RESERVE_AHEAD."""
         # One reservation at a time from this process: they queue here, not on the row lock.
         self._lock = asyncio.Lock()
+        self.keep_connection = keep_connection
+        """Reserve on one connection kept open (`bot.app` on PostgreSQL): a connection from
+        the pool costs a ping (pool_pre_ping) and a reset, two round trips more per message
+        on a machine where each one is a chance to reach the moment late."""
+        self._kept: AsyncConnection | None = None
+
+    async def close(self) -> None:
+        """Give the kept connection back (before the engine is disposed)."""
+        async with self._lock:
+            kept, self._kept = self._kept, None
+            if kept is not None:
+                await kept.close()
 
     async def reserve(self, hold_for: float = 0.0) -> float:
-        """Count one message and return the seconds to wait before sending it; `hold_for`
-        (a `retry_after` this process was told) holds every process for that long."""
-        return await self._update(hold_for, count=True)
+        """Count one message and return the seconds to wait before sending it, counted from
+        the moment this returns; `hold_for` (a `retry_after` this process was told) holds
+        every process for that long.
+
+        From the return, not from the call: the wait for this process's other reservations
+        and the round trip lie between the two (bench/scale.py --trace, four senders: 37 ms at
+        the 90th percentile, 300 at the 99th), and a wait counted from the call sent messages
+        that much before the moment the row gave them, into the second of the ones before.
+        """
+        at = await self._update(hold_for, count=True)
+        return max(0.0, at - self.clock())
 
     async def hold(self, seconds: float) -> None:
         """Telegram answered 429 with `retry_after`: no process sends for `seconds`."""
         await self._update(seconds, count=False)
 
     async def _update(self, hold_for: float, *, count: bool) -> float:
-        async with self._lock, self.engine.connect() as db:
-            while True:
-                now = self.clock()
-                hold_until = now + hold_for if hold_for > 0 else 0.0
-                statement = _reservation(
-                    db.dialect.name, self.name, now + self.lead, hold_until, self.limits
-                )
-                if not count:
-                    statement = _hold(self.name, hold_until, db.dialect.name)
-                at = (await db.execute(statement)).scalar()
-                if at is not None:
-                    return max(0.0, at - now) if count else 0.0
-                first = BudgetState(now, now, hold_until)
-                if count:
-                    at, first = reserve_moment(first, now, self.limits, lead=self.lead)
-                try:
-                    await db.execute(insert(SendBudgetRow).values(name=self.name, **asdict(first)))
-                except IntegrityError:
-                    continue  # another process created the row first: reserve on it
-                return max(0.0, (at or now) - now)
+        """The reserved moment (or the hold's end), in seconds since the epoch."""
+        async with self._lock:
+            if not self.keep_connection:
+                async with self.engine.connect() as db:
+                    return await self._apply(db, hold_for, count=count)
+            if self._kept is None:
+                self._kept = await self.engine.connect()
+            try:
+                return await self._apply(self._kept, hold_for, count=count)
+            except SQLAlchemyError:
+                # The connection may be broken (the server restarted): the next reservation
+                # opens another; this one fails as a pooled one would.
+                kept, self._kept = self._kept, None
+                with suppress(SQLAlchemyError, OSError):
+                    await kept.invalidate()
+                raise
+
+    async def _apply(self, db: AsyncConnection, hold_for: float, *, count: bool) -> float:
+        """One reservation or hold on `db`: the row is created by the first one."""
+        while True:
+            now = self.clock()
+            hold_until = now + hold_for if hold_for > 0 else 0.0
+            statement = _reservation(
+                db.dialect.name, self.name, now + self.lead, hold_until, self.limits
+            )
+            if not count:
+                statement = _hold(self.name, hold_until, db.dialect.name)
+            at = (await db.execute(statement)).scalar()
+            if at is not None:
+                return float(at)
+            first = BudgetState(now, now, hold_until)
+            at = hold_until
+            if count:
+                at, first = reserve_moment(first, now, self.limits, lead=self.lead)
+            try:
+                await db.execute(insert(SendBudgetRow).values(name=self.name, **asdict(first)))
+            except IntegrityError:
+                continue  # another process created the row first: reserve on it
+            return at
 
 
 def _greatest(dialect: str, *values: ColumnElement[float]) -> ColumnElement[float]:

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from bot.reminders.ratelimit import (
     DEFAULT_PEAK,
@@ -188,14 +189,40 @@ class SlowSchedule(RecordingSchedule):
         return await super().reserve(hold_for)
 
 
-async def test_only_what_is_left_after_the_round_trip_is_slept() -> None:
+async def test_the_wait_counts_from_the_answer_not_from_the_question() -> None:
+    # The shared wait is what is left once the answer is back (the budget subtracts its own
+    # round trip): counted from before the trip, the message left 0.1 s before its moment.
     time = FakeTime()
     limiter = RateLimiter(
         monotonic=time.monotonic, sleep=time.sleep, shared=SlowSchedule(0.5, time, trip=0.1)
     )
     await limiter.acquire(42)
-    assert time.slept == [pytest.approx(0.4)]
+    assert time.slept == [pytest.approx(0.5)]
+    assert time.now == pytest.approx(1_000.6)
     assert limiter.forfeited == 0
+
+
+class TickingClock(WallClock):
+    """Each reading is `step` later than the one before: the time a reservation takes."""
+
+    def __init__(self, step: float) -> None:
+        super().__init__()
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now - self.step
+
+
+async def test_the_budget_subtracts_its_own_round_trip(engine: AsyncEngine) -> None:
+    # Read before the UPDATE, START; after it, START + 0.1 (the lock, the round trip): the
+    # moment is START + the lead, so 0.05 s are left, not the 0.15 the statement saw.
+    clock = TickingClock(step=0.1)
+    budget = SharedBudget(engine, clock=clock, lead=0.15)
+    assert await budget.reserve() == pytest.approx(0.05, abs=1e-5)
+    # The second statement reads START + 0.2, so its lead ends at START + 0.35, after the
+    # peak's START + 0.15 + 1/28.5; the answer is back at START + 0.3.
+    assert await budget.reserve() == pytest.approx(0.05, abs=1e-5)
 
 
 async def test_a_moment_reached_late_is_given_up_and_another_reserved() -> None:
@@ -224,3 +251,21 @@ async def test_waiting_for_a_chat_counts_no_message() -> None:
     # The private chat's interval, and nothing for a new chat.
     assert time.now == pytest.approx(1_000.0 + PRIVATE_INTERVAL)
     assert shared.reserved == 1
+
+
+async def test_a_kept_connection_reserves_the_same_moments_and_is_given_back(
+    engine: AsyncEngine,
+) -> None:
+    clock = WallClock()
+    budget = SharedBudget(engine, clock=clock, keep_connection=True)
+    expected, _state = burst(5, START, BudgetState(START, START))
+    waits = [await budget.reserve() for _ in range(5)]
+    assert [round(START + wait, 5) for wait in waits] == [round(at, 5) for at in expected]
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedout() == 1  # one connection for every reservation
+    await budget.close()
+    assert pool.checkedout() == 0
+    later, _state = burst(6, START, BudgetState(START, START))
+    assert round(START + await budget.reserve(), 5) == round(later[5], 5)  # opened again
+    await budget.close()
