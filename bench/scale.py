@@ -154,8 +154,8 @@ def _trace_limiter(limiter: Any) -> list[list[float]]:
         pending[task] = [asked, turns.pop(task, asked), answered, at, moments.pop(task, at)]
         return at
 
-    async def traced_take(self: Any, chat_id: int | None) -> None:
-        await take(self, chat_id)
+    async def traced_take(self: Any, chat_id: int | None, *, overall: bool = True) -> None:
+        await take(self, chat_id, overall=overall)
         rows.append([chat_id or 0, *pending.pop(asyncio.current_task()), time.monotonic()])
 
     RateLimiter._reserve = traced_reserve  # type: ignore[method-assign]
