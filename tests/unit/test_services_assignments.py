@@ -1,7 +1,7 @@
 """Completing assignments: authorization on every call, idempotent taps, an append-only audit."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from bot.services.assignments import (
     list_events,
     open_assignments_for_user,
     undo,
+    user_archived_plans,
     view_for_member,
 )
 from bot.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -135,6 +136,52 @@ async def test_confirm_is_stored_with_who_and_when_and_a_second_tap_changes_noth
     assert [(e.kind, e.user_id, e.at) for e in await list_events(session, target)] == [
         (EventKind.CONFIRMED, MEMBER_3, NOW)
     ]
+
+
+async def test_the_view_a_confirmation_returns_is_what_a_fresh_read_gives(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+
+    done = await confirm(session, target, MEMBER_3, NOW)
+
+    assert done.view == await get_assignment_view(session, target)
+
+
+async def test_a_tap_that_loses_the_race_reports_the_others_confirmation(
+    session: AsyncSession, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two members of a school tap at once: both read it open, one update wins; the other gets
+    the winner's confirmation back, unchanged, and writes no event."""
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    stale = await get_assignment_view(session, target)
+    await confirm(session, target, MEMBER_3, NOW)
+
+    async def read_before_the_other_tap(*_args: object) -> AssignmentView:
+        return stale
+
+    monkeypatch.setattr(assignments, "_authorize", read_before_the_other_tap)
+    late = await confirm(session, target, MEMBER_3 + 1, NOW + timedelta(seconds=1))
+
+    assert not late.changed
+    assert late.view.status is AssignmentStatus.CONFIRMED
+    assert (late.view.confirmed_at, late.view.confirmed_by_user_id) == (NOW, MEMBER_3)
+    assert [e.user_id for e in await list_events(session, target)] == [MEMBER_3]
+
+
+async def test_a_members_plan_is_archived_once_its_school_year_is_over(
+    session: AsyncSession, world: World
+) -> None:
+    after_the_year = datetime(2024, 9, 2, tzinfo=UTC)  # the plan's year is 2023/24
+
+    assert await user_archived_plans(session, MEMBER_3, NOW) == ()
+    [archived] = await user_archived_plans(session, MEMBER_3, after_the_year)
+    assert archived.plan_id == PLAN_ID
+    assert archived.ended < after_the_year.date()
+    assert await user_archived_plans(session, STRANGER, after_the_year) == ()
+    # /my lists nothing of an archived plan, though its assignments are still open.
+    assert (await open_assignments_for_user(session, MEMBER_3, NOW)).total > 0
+    assert (await open_assignments_for_user(session, MEMBER_3, after_the_year)).total == 0
 
 
 async def test_times_come_back_as_utc_whatever_zone_they_were_given_in(
