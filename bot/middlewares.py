@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.scale.fsm import bind_session, update_session
-from bot.services.members import ensure_user
+from bot.services.members import effective_role, ensure_user
 from bot.services.types import Role, UserInfo
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -58,7 +58,7 @@ class UserMiddleware(BaseMiddleware):
         )
         data["user"] = user
         # The row ensure_user has just read: `role_of` without a second query.
-        data["role"] = Role.ADMIN if sender.id in self.admin_ids else user.role
+        data["role"] = effective_role(sender.id, user.role, self.admin_ids)
         return await handler(event, data)
 
 

@@ -121,12 +121,19 @@ async def set_reachable(session: AsyncSession, user_id: int, *, reachable: bool)
     return user_info(row)
 
 
-async def role_of(session: AsyncSession, user_id: int, admin_ids: frozenset[int]) -> Role:
+def effective_role(user_id: int, stored: Role | None, admin_ids: frozenset[int]) -> Role:
     """Admins named in the configuration are admins whatever the table says."""
     if user_id in admin_ids:
         return Role.ADMIN
-    role = await session.scalar(select(UserRow.role).where(UserRow.id == user_id))
-    return role if role is not None else Role.PUBLIC
+    return stored if stored is not None else Role.PUBLIC
+
+
+async def role_of(session: AsyncSession, user_id: int, admin_ids: frozenset[int]) -> Role:
+    """The user's role as stored, or ADMIN for those named in ADMIN_IDS."""
+    if user_id in admin_ids:
+        return Role.ADMIN
+    stored = await session.scalar(select(UserRow.role).where(UserRow.id == user_id))
+    return effective_role(user_id, stored, admin_ids)
 
 
 @dataclass(frozen=True, slots=True)
