@@ -320,3 +320,52 @@ def test_a_question_worded_as_the_only_entry_scores_its_words_and_characters() -
     matcher = choosing(faq_of(entry("phone", "Телефон")))  # the answer shares no word
     expected = matching.W_PHRASING + matching.W_ENTRY + matching.W_CHARS
     assert matcher.features("телефон")["best"] == pytest.approx(expected)
+
+
+# --- what kind of answer the question asks for ---------------------------------------------
+
+# Both entries share every content word; only the question word tells them apart.
+DATES_OR_NUMBERS = faq_of(
+    entry("results-when", "Когда объявят результаты экзамена по математике?"),
+    entry("results-scores", "Сколько баллов за экзамен по математике нужно для результата?"),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("когда результаты экзамена по математике и баллы", "results-when"),
+        ("сколько результаты экзамена по математике и баллы", "results-scores"),
+    ],
+)
+def test_the_question_word_prefers_the_entry_that_asks_the_same(
+    question: str, expected: str
+) -> None:
+    matcher = choosing(DATES_OR_NUMBERS)
+    assert matcher.match(question).top_ids[0] == expected
+
+
+def test_an_entry_that_never_asks_that_way_loses_its_share_of_the_score(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    matcher = choosing(DATES_OR_NUMBERS)
+    question = "когда результаты экзамена по математике"
+    factor = matching.ASK_TYPE_FACTOR
+    steered = dict(zip(*_scores(matcher, question), strict=True))
+    monkeypatch.setattr(matching, "ASK_TYPE_FACTOR", 1.0)
+    plain = dict(zip(*_scores(matcher, question), strict=True))
+    assert steered["results-when"] == pytest.approx(plain["results-when"])
+    assert steered["results-scores"] == pytest.approx(plain["results-scores"] * factor, abs=1e-4)
+    assert factor < 1.0
+
+
+def test_how_and_what_are_not_question_words_that_steer() -> None:
+    matcher = choosing(DATES_OR_NUMBERS)
+    neutral = _scores(matcher, "результаты экзамена по математике")
+    assert _scores(matcher, "как результаты экзамена по математике") == neutral
+
+
+def _scores(matcher: FaqMatcher, text: str) -> tuple[list[str], list[float]]:
+    result = matcher.match(text, limit=len(matcher.faq.entries))
+    ids = [match.entry_id for match in result.matches]
+    return ids, [match.score for match in result.matches]
