@@ -78,14 +78,13 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_LIMIT = 10_000
 LANES = 12
-"""SEND_LANES of every sender of one token together, as bench/scale.py sets it: ten for one
-sender, six each for two, three each for four (the default is 1: tests/e2e/test_reminders.py's
-429 and kill stories expect one chat at a time). Chats one worker sends side by side on
+"""SEND_LANES of every sender of one token together, as bench/scale.py sets it: ten for one sender,
+six each for two, three each for four (the default is 6). Chats one worker sends side by side on
 PostgreSQL: enough that the shared budget's next moment always has a message ready, few enough
-that requests leave when their moment comes. A lane's message waits at least the budget's 150
-ms lead (`bot.scale.budget.RESERVE_AHEAD`), so a lane sends at most ~5 a second: one sender of
-six lanes managed 26.5 a second, of ten 28.3; four senders of ten each (40 lanes on two cores)
-sent requests up to 350 ms late and drew 3 × 429 in 2,000 (bench/scale.py --trace)."""
+that requests leave when their moment comes. A lane's message waits at least the budget's 150 ms
+lead (`bot.scale.budget.RESERVE_AHEAD`), so a lane sends at most ~5 a second: one sender of six
+lanes managed 26.5 a second, of ten 28.3; four senders of ten each (40 lanes on two cores) sent
+requests up to 350 ms late and drew 3 × 429 in 2,000 (bench/scale.py --trace)."""
 
 
 class Translations(Protocol):
