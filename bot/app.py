@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery.paced import PacedOutbound
 from bot.delivery.requests import LimitedRequests, TapMiddleware
 from bot.delivery.tick import DeliverySettings, TickReport, run_tick
 from bot.faq.loader import load_faqs_skipping
@@ -789,14 +790,16 @@ def build_application(
         http = aiohttp.ClientSession()
         client = max_client(settings, http)
         transport = MaxTransport(client)
+        max_limiter = RateLimiter.with_limits(requests.limiter.limits)
         max_side = MaxSide(
             http=http,
             client=client,
             transport=transport,
-            limiter=RateLimiter.with_limits(requests.limiter.limits),
+            limiter=max_limiter,
             entry=MaxEntry(
                 sessions,
-                transport,
+                # Replies share the budget the tick's MAX sends use (it counts its own).
+                PacedOutbound(transport, max_limiter),
                 clock,
                 i18n,
                 settings.default_locale,

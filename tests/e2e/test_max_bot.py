@@ -237,3 +237,18 @@ async def test_a_members_story_on_either_messenger(bot: Harness, transport: str)
         assert bot.max_server.sent() == []
         assert [c for c in bot.max_server.calls if c.path == "POST /answers"] == []
     assert bot.server.unexpected_errors() == []
+
+
+async def test_a_max_reply_refused_with_429_arrives_after_the_wait(bot: Harness) -> None:
+    """Replies on MAX go through MAX's budget (`PacedOutbound`): a 429 is waited out and the
+    reply sent again, as Telegram's replies are (issue 13: every outgoing call, not only
+    reminders)."""
+    assert bot.max_server is not None
+    member = MaxMember(bot, bot.max_server, MAX_USER)
+    bot.max_server.fail("POST /messages", 429, retry_after=1)
+
+    shown = await member.say("/help")
+
+    assert "/my" in shown.text
+    posts = [c.status for c in bot.max_server.calls if c.path == "POST /messages"]
+    assert posts == [429, 200]

@@ -35,8 +35,16 @@ from bot.services.invitations import redeem_invitation
 from bot.services.members import units_of
 from bot.services.types import UNDO_WINDOW
 from bot.transport.max.inbound import Event, MaxUser, Press, Start, Text
-from bot.transport.max.transport import NAME, MaxTransport
-from bot.transport.port import Address, AddressKind, Message, MessageRef, PressRef, TransportError
+from bot.transport.max.transport import NAME
+from bot.transport.port import (
+    Address,
+    AddressKind,
+    Message,
+    MessageRef,
+    Outbound,
+    PressRef,
+    TransportError,
+)
 
 __all__ = ["MaxEntry"]
 
@@ -49,7 +57,7 @@ class MaxEntry:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        transport: MaxTransport,
+        transport: Outbound,
         clock: Clock,
         i18n: I18n,
         default_locale: str,
