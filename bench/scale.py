@@ -216,6 +216,9 @@ class Outcome:
     takeover: str = ""
     forfeited: int = 0
     """Shared moments a sender reached late and gave up (RateLimiter.forfeited)."""
+    uncertain_unsent: int = 0
+    """Rows left `uncertain` by a kill whose message never reached the fake: a sender marks a
+    row `sending` just before its moment, so a kill can catch it before the request left."""
 
 
 def _reap(children: list[Child]) -> None:
@@ -355,10 +358,16 @@ async def run_configuration(  # noqa: PLR0915 - one run told start to end reads 
             select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
         )
         outcome.states = {str(getattr(s, "value", s)): n for s, n in rows.all()}
+        uncertain_chats = set(
+            await session.scalars(
+                select(OutboxRow.chat_id).where(OutboxRow.status == DeliveryStatus.UNCERTAIN)
+            )
+        )
     await engine.dispose()
 
     per_chat = Counter(chat for _at, chat in accepted)
     outcome.delivered = len(per_chat)
+    outcome.uncertain_unsent = len(uncertain_chats - per_chat.keys())
     outcome.duplicates = sum(n - 1 for n in per_chat.values())
     if len(accepted) > 1:
         outcome.seconds = accepted[-1][0] - accepted[0][0]
@@ -457,7 +466,10 @@ def explain_refusals(
 
 
 def report(outcome: Outcome) -> None:
-    lost = outcome.reminders - outcome.delivered - outcome.states.get("uncertain", 0)
+    # Lost: neither delivered nor known to be in doubt. An `uncertain` row is never sent again
+    # (it may have arrived); those that did not arrive are printed apart, not hidden in «lost».
+    uncertain = outcome.states.get("uncertain", 0)
+    lost = outcome.reminders - outcome.delivered - outcome.uncertain_unsent
     print(
         f"\n{outcome.processes} sender process(es) of {lanes_for(outcome.processes)} lanes, "
         f"{outcome.reminders:,} reminders to as many chats"
@@ -468,6 +480,11 @@ def report(outcome: Outcome) -> None:
         f"(first to last accepted, {outcome.seconds:.0f} s)"
     )
     print(f"  outbox: {', '.join(f'{s} {n}' for s, n in sorted(outcome.states.items()))}")
+    if uncertain:
+        print(
+            f"  uncertain {uncertain}: {uncertain - outcome.uncertain_unsent} arrived, "
+            f"{outcome.uncertain_unsent} never left (killed before its request; not sent again)"
+        )
     print(
         "  peak resident memory per process: "
         f"{', '.join(f'{m:.0f}' for m in outcome.peaks_mib)} MiB"
