@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import format_day, ngettext
 from bot.screens.render import split_message, upcoming_list
+from bot.screens.upcoming import upcoming_span, upcoming_usage
 from bot.services.errors import NotFound
 from bot.services.members import units_of
 from bot.services.reminders import (
@@ -26,8 +27,6 @@ from bot.services.reminders import (
 from bot.services.types import Role, UserInfo
 from handlers.filters import RoleFilter
 
-DEFAULT_DAYS = 14
-MAX_DAYS = 92
 _RUSSIAN_DATE_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
@@ -50,20 +49,10 @@ async def upcoming(
             )
         )
         return
-    argument = (command.args or "").strip()
-    if argument and not (
-        argument.isascii()
-        and argument.isdecimal()
-        and len(argument) <= len(str(MAX_DAYS))
-        and 1 <= int(argument) <= MAX_DAYS
-    ):
-        await message.answer(
-            _("Usage: /upcoming [DAYS], from 1 to {max} (default {default}).").format(
-                max=MAX_DAYS, default=DEFAULT_DAYS
-            )
-        )
+    span = upcoming_span(command.args or "")
+    if span is None:
+        await message.answer(upcoming_usage())
         return
-    span = int(argument) if argument else DEFAULT_DAYS
     now = clock.now()
     items = await upcoming_for_user(session, user.id, now, now + timedelta(days=span))
     for chunk in split_message(upcoming_list(items, span, i18n.current_locale)):

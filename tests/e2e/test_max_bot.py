@@ -8,6 +8,7 @@ the other. Time is the harness's clock; the tick is `app.tick()`, as the schedul
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -204,6 +205,13 @@ async def test_a_members_story_on_either_messenger(bot: Harness, transport: str)
     welcome = await member.open_link(await bot.invitation(Role.MEMBER, UNIT))
     assert UNIT in welcome.text
     assert await member.user_id(bot) is not None
+
+    coming = await member.say("/upcoming")
+    assert coming.text.startswith("Напоминания на ближайшие 14 дней:")
+    # Telegram shows the text with entities, MAX as HTML: compare what the person reads.
+    assert f"• {CODE} Проведение родительских собраний" in re.sub(r"<[^>]+>", "", coming.text)
+    refused = await member.say("/upcoming 400")
+    assert refused.text.startswith("Использование: /upcoming")
 
     done = await member.done_from_my(CODE)
     assert await status(bot, CODE) is AssignmentStatus.CONFIRMED

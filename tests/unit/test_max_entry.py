@@ -374,3 +374,17 @@ def _payloads(message: SentMessage) -> list[str]:
 async def _assignment(world: MaxWorld) -> int:
     async with session_factory(world.engine)() as session:
         return await assignment_id(session, "1.2", SCHOOL)
+
+
+async def test_upcoming_for_someone_who_reports_for_nothing_says_how_to_join(
+    world: MaxWorld,
+) -> None:
+    [reply] = await world.say(BORIS, "/upcoming")
+    assert "не закреплены" in (reply.text or "")
+
+
+async def test_upcoming_with_a_bad_span_gets_the_usage(world: MaxWorld) -> None:
+    await world.start(ANYA, await world.invitation())
+    for argument in ("0", "93", "две", "²"):
+        [reply] = await world.say(ANYA, f"/upcoming {argument}")
+        assert (reply.text or "").startswith("Использование: /upcoming"), argument

@@ -25,7 +25,8 @@ from bot.i18n import translate as _
 from bot.screens import actions
 from bot.screens.hotline import answer_view, choices_view, exam_view
 from bot.screens.my import my_view
-from bot.screens.render import role_name
+from bot.screens.render import role_name, split_message, upcoming_list
+from bot.screens.upcoming import upcoming_span, upcoming_usage
 from bot.services.accounts import AccountTaken, ensure_max_user, redeem_binding, resolve_user
 from bot.services.addresses import Account
 from bot.services.assignments import confirm, open_assignments_for_user, undo, user_archived_plans
@@ -33,8 +34,10 @@ from bot.services.errors import DomainError, InvitationError, InvitationFailure
 from bot.services.hotline import question_text, questions_since, record_question
 from bot.services.invitations import redeem_invitation
 from bot.services.members import units_of
+from bot.services.reminders import upcoming_for_user
 from bot.services.types import UNDO_WINDOW
 from bot.transport.max.inbound import Event, MaxUser, Press, Start, Text
+from bot.transport.max.render import TEXT_LIMIT
 from bot.transport.max.transport import NAME
 from bot.transport.port import (
     Address,
@@ -94,6 +97,8 @@ class MaxEntry:
                 await self._ask(event)
             elif event.name == "my":
                 await self._my(event.user)
+            elif event.name == "upcoming":
+                await self._upcoming(event.user, event.args)
             elif event.name == "help":
                 await self._reply(event.user, _help())
             else:
@@ -144,6 +149,16 @@ class MaxEntry:
         )
 
     async def _my(self, user: MaxUser) -> None:
+        user_id = await self._member_id(user)
+        if user_id is None:
+            return
+        await self._transport.send(
+            self._address(user), await self._my_page(user_id, 0, self._clock.now())
+        )
+
+    async def _member_id(self, user: MaxUser) -> int | None:
+        """The person behind this MAX account if they report for a unit; else None, and told
+        how to join."""
         async with self._sessions() as session:
             user_id = await resolve_user(session, "max", str(user.user_id))
             member = user_id is not None and bool(await units_of(session, user_id))
@@ -155,10 +170,23 @@ class MaxEntry:
                     "coordinator sent you, or ask them for one."
                 ),
             )
+            return None
+        return user_id
+
+    async def _upcoming(self, user: MaxUser, argument: str) -> None:
+        user_id = await self._member_id(user)
+        if user_id is None:
             return
-        await self._transport.send(
-            self._address(user), await self._my_page(user_id, 0, self._clock.now())
-        )
+        span = upcoming_span(argument)
+        if span is None:
+            await self._reply(user, upcoming_usage())
+            return
+        now = self._clock.now()
+        async with self._sessions() as session:
+            items = await upcoming_for_user(session, user_id, now, now + timedelta(days=span))
+        listing = upcoming_list(items, span, self._i18n.current_locale)
+        for chunk in split_message(listing, TEXT_LIMIT):
+            await self._reply(user, chunk)
 
     async def _show(self, event: Press, message: Message) -> None:
         """Replace the pressed message (the /my list after a ✅ or ↩️, an answer after a
@@ -349,6 +377,7 @@ def _help() -> str:
             _("What I can do for you in MAX:"),
             "",
             _("/my — your open assignments, nearest deadline first; confirm them with a tap"),
+            _("/upcoming [DAYS] — the reminders coming in the next days (default 14)"),
             _("Reminders come here if you chose MAX for them."),
             _("Write a question in plain text and the hotline answers from its FAQ."),
             _("/help — this message"),
