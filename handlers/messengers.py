@@ -10,72 +10,45 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services.accounts import (
-    accounts_of,
-    create_binding,
-    reminder_address,
-    set_preferred_transport,
-)
-from bot.services.addresses import Transport
+from bot.screens import actions
+from bot.screens.actions import MessengerAction
+from bot.screens.settings import chosen_transport, settings_view
+from bot.services.accounts import create_binding, messenger_status, set_preferred_transport
 from bot.services.types import UserInfo
 from bot.transport.max.client import MaxApiError, MaxNetworkError
 from bot.transport.max.runtime import max_deep_link
+from bot.transport.telegram import markup
 
 logger = logging.getLogger(__name__)
-
-NAMES: dict[Transport, str] = {"telegram": "Telegram", "max": "MAX"}
 
 MaxBotName = Callable[[], Awaitable[str]]
 """The MAX bot's public name for its deep links (MAX_BOT_NAME, or asked from MAX once)."""
 
 
-class MessengerAction(StrEnum):
-    LINK_MAX = "l"
-    TELEGRAM = "t"
-    MAX = "m"
+class MessengerCb(CallbackData, prefix=actions.MESSENGER_PREFIX):
+    """The payload of /settings' buttons, made by `bot.screens.actions.messenger`."""
 
-
-class MessengerCb(CallbackData, prefix="ms1"):
     action: MessengerAction
 
 
 async def _screen(
     session: AsyncSession, user_id: int, settings: Settings
-) -> tuple[str, InlineKeyboardMarkup]:
-    bound = {a.transport for a in await accounts_of(session, user_id) if a.kind == "user"}
-    route = await reminder_address(session, user_id, settings.messengers)
-    lines = [_("MAX: linked") if "max" in bound else _("MAX: not linked")]
-    if route is not None:
-        lines.append(_("Reminders go to: {messenger}.").format(messenger=NAMES[route.transport]))
-    builder = InlineKeyboardBuilder()
-    if settings.serves_max and "max" not in bound:
-        builder.button(
-            text=_("🔗 Link MAX"), callback_data=MessengerCb(action=MessengerAction.LINK_MAX)
-        )
-    choices = [t for t in settings.messengers if t in bound]
-    if len(choices) > 1:
-        for transport in choices:
-            mark = "✓ " if route is not None and route.transport == transport else ""
-            builder.button(
-                text=mark + _("🔔 Remind me in {messenger}").format(messenger=NAMES[transport]),
-                callback_data=MessengerCb(
-                    action=MessengerAction.MAX if transport == "max" else MessengerAction.TELEGRAM
-                ),
-            )
-    builder.adjust(1)
-    return "\n".join(lines), builder.as_markup()
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    status = await messenger_status(session, user_id, settings.messengers)
+    view = settings_view(
+        status.bound, status.reminded_in, settings.messengers, offer_max_link=True
+    )
+    return view.text, markup(view)
 
 
 async def show_settings(
@@ -109,8 +82,8 @@ async def messenger_pressed(
         if binding.text is not None:
             await query.message.answer(binding.text)
         return
-    transport: Transport = "max" if callback_data.action is MessengerAction.MAX else "telegram"
-    if transport not in settings.messengers:
+    transport = chosen_transport(callback_data.action.value)
+    if transport is None or transport not in settings.messengers:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     try:

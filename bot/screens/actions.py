@@ -49,3 +49,18 @@ def hotline(action: HotlineAction, question_id: int, rank: int = 0) -> str:
 def hotline_exam(question_id: int, exam: str) -> str:
     """``exam`` is handlers.callbacks.ExamChoice's value: "9" or "11"."""
     return f"{HOTLINE_EXAM_PREFIX}:{question_id}:{exam}"
+
+
+MESSENGER_PREFIX = "ms1"
+
+
+class MessengerAction(StrEnum):
+    """/settings: link a MAX account, or send reminders to Telegram / to MAX."""
+
+    LINK_MAX = "l"
+    TELEGRAM = "t"
+    MAX = "m"
+
+
+def messenger(action: MessengerAction) -> str:
+    return f"{MESSENGER_PREFIX}:{action.value}"

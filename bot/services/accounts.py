@@ -38,6 +38,7 @@ __all__ = [
     "Account",
     "AccountTaken",
     "Coverage",
+    "MessengerStatus",
     "Transport",
     "accounts_of",
     "bind_account",
@@ -45,6 +46,7 @@ __all__ = [
     "coverage",
     "create_binding",
     "ensure_max_user",
+    "messenger_status",
     "redeem_binding",
     "reminder_address",
     "reminder_routes",
@@ -267,6 +269,22 @@ async def reminder_address(
     if row is None:
         return None
     return choose_address(await accounts_of(session, user_id), row.preferred_transport, configured)
+
+
+@dataclass(frozen=True, slots=True)
+class MessengerStatus:
+    """What /settings shows: the messengers a person is linked on, and where reminders go."""
+
+    bound: frozenset[Transport]
+    reminded_in: Transport | None
+
+
+async def messenger_status(
+    session: AsyncSession, user_id: int, configured: tuple[Transport, ...] = TRANSPORTS
+) -> MessengerStatus:
+    bound = frozenset(a.transport for a in await accounts_of(session, user_id) if a.kind == "user")
+    route = await reminder_address(session, user_id, configured)
+    return MessengerStatus(bound, route.transport if route is not None else None)
 
 
 async def coverage(session: AsyncSession) -> tuple[Coverage, ...]:

@@ -24,7 +24,7 @@ from bot.faq.lexicon import Exam
 from bot.hotline.faq import Consultation, Decision, FaqAnswer
 from bot.i18n import create_i18n
 from bot.screens import actions
-from bot.services.accounts import create_binding, resolve_user
+from bot.services.accounts import create_binding, messenger_status, resolve_user
 from bot.services.assignments import view_for_member
 from bot.services.invitations import create_invitation
 from bot.services.members import ensure_user
@@ -367,6 +367,15 @@ def _rows(message: SentMessage) -> list[list[str]]:
     ]
 
 
+def _labels(message: SentMessage) -> list[str]:
+    return [
+        str(button["text"])
+        for attachment in message.attachments
+        for row in attachment["payload"]["buttons"]
+        for button in row
+    ]
+
+
 def _payloads(message: SentMessage) -> list[str]:
     return [payload for row in _rows(message) for payload in row]
 
@@ -388,3 +397,54 @@ async def test_upcoming_with_a_bad_span_gets_the_usage(world: MaxWorld) -> None:
     for argument in ("0", "93", "две", "²"):
         [reply] = await world.say(ANYA, f"/upcoming {argument}")
         assert (reply.text or "").startswith("Использование: /upcoming"), argument
+
+
+async def _reminded_in(world: MaxWorld, max_id: int) -> str | None:
+    async with session_factory(world.engine)() as session:
+        user_id = await resolve_user(session, "max", str(max_id))
+        assert user_id is not None
+        return (await messenger_status(session, user_id, ("telegram", "max"))).reminded_in
+
+
+async def test_settings_on_both_messengers_moves_reminders_with_a_tap(world: MaxWorld) -> None:
+    async with session_factory(world.engine)() as session:
+        await ensure_user(
+            session, TG_VERA, chat_id=TG_VERA, full_name="Вера", username=None,
+            language="ru", now=NOW,
+        )  # fmt: skip
+        await session.commit()
+        token = await create_binding(session, TG_VERA, now=NOW, ttl=timedelta(hours=1))
+    await world.start(ANYA, token)  # Vera's MAX account, linked to her Telegram profile
+    [screen] = await world.say(ANYA, "/settings")
+    to_max, to_telegram = (
+        actions.messenger(actions.MessengerAction.MAX),
+        actions.messenger(actions.MessengerAction.TELEGRAM),
+    )
+    assert (screen.text or "").startswith("MAX: подключён")
+    assert _payloads(screen) == [to_telegram, to_max]  # no «Link MAX» inside MAX
+    before = await _reminded_in(world, ANYA)
+    assert await world.press(ANYA, screen.mid, to_max) == [{"notification": "✓"}]
+    assert await _reminded_in(world, ANYA) == "max"
+    shown = world.server.messages[screen.mid]
+    assert "Напоминания приходят в MAX." in (shown.text or "")
+    assert _rows(shown) == [[to_telegram], [to_max]]
+    assert _labels(shown)[1].startswith("✓ ")
+    await world.press(ANYA, screen.mid, to_telegram)
+    assert await _reminded_in(world, ANYA) == "telegram"
+    assert before in {"telegram", "max"}
+
+
+async def test_settings_on_max_alone_has_nothing_to_choose_and_refuses_a_forged_choice(
+    world: MaxWorld,
+) -> None:
+    [reply] = await world.say(BORIS, "/settings")
+    assert "не закреплены" in (reply.text or "")  # unknown to the bot
+    await world.start(ANYA, await world.invitation())
+    [screen] = await world.say(ANYA, "/settings")
+    assert "MAX: подключён" in (screen.text or "")
+    assert "Напоминания приходят в MAX." in (screen.text or "")
+    assert _payloads(screen) == []
+    for forged in ("ms1:t", "ms1:l", "ms1:x", "ms1:m:1"):
+        mid = await world.card(ANYA, forged)
+        assert await world.press(ANYA, mid, forged) == INVALID, forged
+    assert await _reminded_in(world, ANYA) == "max"

@@ -4,6 +4,7 @@ import pytest
 
 from bot.screens import actions
 from bot.screens.actions import DIGEST_PAGE, AssignmentAction
+from bot.screens.settings import chosen_transport
 from handlers.callbacks import (
     CALLBACK_DATA_LIMIT,
     MAX_ID,
@@ -14,6 +15,7 @@ from handlers.callbacks import (
     HotlineExamCb,
     MyPageCb,
 )
+from handlers.messengers import MessengerCb
 
 
 @pytest.mark.parametrize("action", list(AssignmentAction))
@@ -44,3 +46,9 @@ def test_hotline_payloads_match_the_callback_data(action: HotlineAction) -> None
 def test_hotline_exam_payloads_match_the_callback_data(exam: ExamChoice) -> None:
     packed = HotlineExamCb(question=17, exam=exam).pack()
     assert actions.hotline_exam(17, exam.value) == packed
+
+
+@pytest.mark.parametrize("action", list(actions.MessengerAction))
+def test_messenger_payloads_match_the_callback_data(action: actions.MessengerAction) -> None:
+    assert actions.messenger(action) == MessengerCb(action=action).pack()
+    assert chosen_transport(action.value) == {"t": "telegram", "m": "max", "l": None}[action.value]

@@ -5,8 +5,8 @@ The checks of who may press what stay in the services (`confirm` and `undo` auth
 person against the assignment's unit, `question_text` the asker against the question); this
 module only turns a MAX event into a service call and the service's answer into a MAX reply,
 built by the same screens as Telegram's, in the person's language. Not served on MAX yet:
-comments, documents, extensions, /upcoming, /settings, staff and admin commands, and the
-hotline's operators (the operators' desk is a Telegram group).
+comments, documents, extensions, staff and admin commands, and the hotline's operators (the
+operators' desk is a Telegram group).
 """
 
 from __future__ import annotations
@@ -26,9 +26,17 @@ from bot.screens import actions
 from bot.screens.hotline import answer_view, choices_view, exam_view
 from bot.screens.my import my_view
 from bot.screens.render import role_name, split_message, upcoming_list
+from bot.screens.settings import chosen_transport, settings_view
 from bot.screens.upcoming import upcoming_span, upcoming_usage
-from bot.services.accounts import AccountTaken, ensure_max_user, redeem_binding, resolve_user
-from bot.services.addresses import Account
+from bot.services.accounts import (
+    AccountTaken,
+    ensure_max_user,
+    messenger_status,
+    redeem_binding,
+    resolve_user,
+    set_preferred_transport,
+)
+from bot.services.addresses import Account, Transport
 from bot.services.assignments import confirm, open_assignments_for_user, undo, user_archived_plans
 from bot.services.errors import DomainError, InvitationError, InvitationFailure
 from bot.services.hotline import question_text, questions_since, record_question
@@ -99,8 +107,10 @@ class MaxEntry:
                 await self._my(event.user)
             elif event.name == "upcoming":
                 await self._upcoming(event.user, event.args)
+            elif event.name == "settings":
+                await self._settings(event.user)
             elif event.name == "help":
-                await self._reply(event.user, _help())
+                await self._reply(event.user, _help(telegram=self._telegram))
             else:
                 logger.info("MAX /%s from %s: not served on MAX", event.name, event.user.user_id)
                 await self._reply(
@@ -187,6 +197,47 @@ class MaxEntry:
         listing = upcoming_list(items, span, self._i18n.current_locale)
         for chunk in split_message(listing, TEXT_LIMIT):
             await self._reply(user, chunk)
+
+    @property
+    def _messengers(self) -> tuple[Transport, ...]:
+        return ("telegram", "max") if self._telegram else ("max",)
+
+    async def _settings_view(self, session: AsyncSession, user_id: int) -> Message:
+        status = await messenger_status(session, user_id, self._messengers)
+        # «Link MAX» makes no sense in MAX itself: this account is the MAX one.
+        return settings_view(
+            status.bound, status.reminded_in, self._messengers, offer_max_link=False
+        )
+
+    async def _settings(self, user: MaxUser) -> None:
+        """Where reminders go, with a button per messenger when the person is on both."""
+        async with self._sessions() as session:
+            user_id = await resolve_user(session, "max", str(user.user_id))
+            view = None if user_id is None else await self._settings_view(session, user_id)
+        if view is None:
+            await self._reply(
+                user,
+                _(
+                    "You do not report for any unit yet. Open the invitation link your "
+                    "coordinator sent you, or ask them for one."
+                ),
+            )
+            return
+        await self._transport.send(self._address(user), view)
+
+    async def _choose_messenger(
+        self, action: str, user_id: int
+    ) -> tuple[str | None, Message | None]:
+        transport = chosen_transport(action)
+        if transport is None or transport not in self._messengers:
+            return _("This button is no longer valid."), None
+        async with self._sessions() as session:
+            try:
+                await set_preferred_transport(session, user_id, transport)
+            except ValueError:  # not linked there: only a forged or stale button says so
+                return _("This button is no longer valid."), None
+            await session.commit()
+            return None, await self._settings_view(session, user_id)
 
     async def _show(self, event: Press, message: Message) -> None:
         """Replace the pressed message (the /my list after a ✅ or ↩️, an answer after a
@@ -294,6 +345,8 @@ class MaxEntry:
             return reply, shown
         if parts[0] == actions.MY_PAGE_PREFIX and len(parts) == 2 and parts[1].isdigit():
             return None, await self._my_page(user_id, int(parts[1]), now)
+        if parts[0] == actions.MESSENGER_PREFIX and len(parts) == 2:
+            return await self._choose_messenger(parts[1], user_id)
         if parts[0] == actions.HOTLINE_PREFIX and len(parts) == 4 and numbers:
             return await self._hotline_press(parts[1], int(parts[2]), int(parts[3]), user_id)
         if parts[0] == actions.HOTLINE_EXAM_PREFIX and len(parts) == 3 and numbers:
@@ -371,18 +424,21 @@ class MaxEntry:
             await self._reply(user, _no_answer(telegram=self._telegram))
 
 
-def _help() -> str:
-    return "\n".join(
-        [
-            _("What I can do for you in MAX:"),
-            "",
-            _("/my — your open assignments, nearest deadline first; confirm them with a tap"),
-            _("/upcoming [DAYS] — the reminders coming in the next days (default 14)"),
-            _("Reminders come here if you chose MAX for them."),
-            _("Write a question in plain text and the hotline answers from its FAQ."),
-            _("/help — this message"),
-        ]
-    )
+def _help(*, telegram: bool) -> str:
+    lines = [
+        _("What I can do for you in MAX:"),
+        "",
+        _("/my — your open assignments, nearest deadline first; confirm them with a tap"),
+        _("/upcoming [DAYS] — the reminders coming in the next days (default 14)"),
+        _("Reminders come here if you chose MAX for them."),
+    ]
+    if telegram:  # with MAX alone there is nothing to choose
+        lines.append(_("/settings — whether reminders come here or to Telegram"))
+    lines += [
+        _("Write a question in plain text and the hotline answers from its FAQ."),
+        _("/help — this message"),
+    ]
+    return "\n".join(lines)
 
 
 def _operators_not_on_max(*, telegram: bool) -> str:
