@@ -326,7 +326,11 @@ def _classify_word(w: str) -> tuple[str, int]:
 
 
 _UNIT_NAMES = ("quarter", "half", "decade", "halfm", "schoolq")
-_UNIT_MAX = {"quarter": 4, "half": 2, "decade": 3, "halfm": 2, "schoolq": 4}
+_UNIT_MAX = {"quarter": 4, "half": 2, "decade": 3, "halfm": 2, "schoolq": 4, "week": 4}
+LAST = 99
+"""The ordinal «последняя»: the last decade or week of a month."""
+_LAST_OF = {"decade": 3, "week": 5}  # the week's 5: the month's last seven days
+_MONTH_UNITS = ("decade", "halfm", "week")
 
 
 # ------------------------------------------------------------------- phrase rules
@@ -1191,6 +1195,13 @@ class _Atomizer:
             return self._add("prep", k, k + 1, text="po")
         if w in ("с", "со", "от", "после"):
             return self._add("prep", k, k + 1, text="from")
+        if w.startswith("последн") and t(k + 1).startswith(("недел", "декад")):
+            # «последняя неделя августа», «последняя декада мая»: the last one of the month
+            return self._add("ord", k, k + 1, value=LAST, text=w)
+        if w.startswith("недел") and self.atoms and self.atoms[-1].kind in ("ord", "num"):
+            # «первая неделя сентября», «3-я неделя марта»; other weeks («за неделю до…»)
+            # stay words for the offset rules
+            return self._add("unit", k, k + 1, text="week")
         kind, value = _classify_word(w)
         if kind == "unit":
             return self._add(kind, k, k + 1, text=_UNIT_NAMES[value])
@@ -1589,10 +1600,12 @@ class _Grammar:
         if self.kind(j) == "dot":
             j += 1
         top = _UNIT_MAX[unit]
-        if not 1 <= n1 <= top or (n2 is not None and not n1 < n2 <= top):
+        if n1 == LAST and n2 is None and unit in _LAST_OF:
+            n1 = _LAST_OF[unit]
+        elif not 1 <= n1 <= top or (n2 is not None and not n1 < n2 <= top):
             return None
         month = 0
-        if unit in ("decade", "halfm"):
+        if unit in _MONTH_UNITS:
             if self.kind(j) != "month":
                 return None
             month = self.atoms[j].value
@@ -1674,9 +1687,12 @@ def _span(p: _Point) -> tuple[date, date] | None:
         return d, d
     if k == "month":
         return _months(y, m, m)
-    if k in ("decade", "mpart", "halfm"):
+    if k in ("decade", "mpart", "halfm", "week"):
         last = _last_day(y, m)
-        bounds = ((1, 15), (16, last)) if k == "halfm" else ((1, 10), (11, 20), (21, last))
+        bounds = {
+            "halfm": ((1, 15), (16, last)),
+            "week": ((1, 7), (8, 14), (15, 21), (22, 28), (last - 6, last)),
+        }.get(k, ((1, 10), (11, 20), (21, last)))
         lo, hi = bounds[p.sub - 1]
         return date(y, m, lo), date(y, m, hi)
     if k == "quarter":
