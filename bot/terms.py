@@ -326,11 +326,19 @@ def _classify_word(w: str) -> tuple[str, int]:
 
 
 _UNIT_NAMES = ("quarter", "half", "decade", "halfm", "schoolq")
-_UNIT_MAX = {"quarter": 4, "half": 2, "decade": 3, "halfm": 2, "schoolq": 4, "week": 4}
+_UNIT_MAX = {
+    "quarter": 4,
+    "half": 2,
+    "decade": 3,
+    "halfm": 2,
+    "schoolq": 4,
+    "week": 4,
+    "lastday": 0,  # only «последний день»
+}
 LAST = 99
 """The ordinal «последняя»: the last decade or week of a month."""
-_LAST_OF = {"decade": 3, "week": 5}  # the week's 5: the month's last seven days
-_MONTH_UNITS = ("decade", "halfm", "week")
+_LAST_OF = {"decade": 3, "week": 5, "lastday": 1}  # the week's 5: the month's last seven days
+_MONTH_UNITS = ("decade", "halfm", "week", "lastday")
 
 
 # ------------------------------------------------------------------- phrase rules
@@ -1195,9 +1203,13 @@ class _Atomizer:
             return self._add("prep", k, k + 1, text="po")
         if w in ("с", "со", "от", "после"):
             return self._add("prep", k, k + 1, text="from")
-        if w.startswith("последн") and t(k + 1).startswith(("недел", "декад")):
-            # «последняя неделя августа», «последняя декада мая»: the last one of the month
+        if w.startswith("последн") and t(k + 1).startswith(("недел", "декад", "ден", "дн")):
+            # «последняя неделя августа», «последняя декада мая», «последний день августа»:
+            # the last one of the month
             return self._add("ord", k, k + 1, value=LAST, text=w)
+        last_before = self.atoms and self.atoms[-1].kind == "ord" and self.atoms[-1].value == LAST
+        if w in ("день", "дня", "дню", "днем", "днём") and last_before:
+            return self._add("unit", k, k + 1, text="lastday")
         if w.startswith("недел") and self.atoms and self.atoms[-1].kind in ("ord", "num"):
             # «первая неделя сентября», «3-я неделя марта»; other weeks («за неделю до…»)
             # stay words for the offset rules
@@ -1687,9 +1699,10 @@ def _span(p: _Point) -> tuple[date, date] | None:
         return d, d
     if k == "month":
         return _months(y, m, m)
-    if k in ("decade", "mpart", "halfm", "week"):
+    if k in ("decade", "mpart", "halfm", "week", "lastday"):
         last = _last_day(y, m)
         bounds = {
+            "lastday": ((last, last),),
             "halfm": ((1, 15), (16, last)),
             "week": ((1, 7), (8, 14), (15, 21), (22, 28), (last - 6, last)),
         }.get(k, ((1, 10), (11, 20), (21, last)))
