@@ -375,7 +375,7 @@ def card_text(card: MeasureCard, locale: str) -> str:
 
 
 def _unit_marks(unit: UnitCoverage) -> str:
-    parts = [f"👤 {unit.members}"]
+    parts = [f"👤 {unit.members}" + (f" (MAX {unit.in_max})" if unit.in_max else "")]
     if unit.blocked:
         parts.append(f"🚫 {len(unit.blocked)} ({escape(', '.join(unit.blocked))})")
     if unit.failed:
@@ -428,6 +428,8 @@ def coverage_text(report: Coverage, party: str | None = None) -> str:
                     ]
         return "\n".join(lines)
     lines = [_("👤 subscribers · 🚫 blocked the bot · ⚠️ failed reminders")]
+    if any(unit.in_max for plan in report.plans for p in plan.parties for unit in p.units):
+        lines.append(_("(MAX N): of them, N are reminded in MAX"))
     for plan in report.plans:
         lines += ["", f"👥 <b>{escape(plan.name)}</b>"]
         gaps = plan.gaps

@@ -23,6 +23,7 @@ from bot.domain.report import ReportRow as ReportRow  # noqa: PLC0414
 from bot.plan.model import plan_label
 from bot.plan.parties import PartyKind, normalize_name
 from bot.services._common import EFFECTIVE_DEADLINE, MEASURE, with_assignment_context
+from bot.services.addresses import reminder_routes
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.evidence import evidence_counts
 from bot.services.extensions import DeadlineEvent, deadline_history
@@ -890,6 +891,8 @@ class UnitCoverage:
     """Members who blocked the bot (Telegram refuses to deliver to them)."""
     failed: int
     """Reminder deliveries to this unit's members that failed for good."""
+    in_max: int = 0
+    """Of `members`, those whose reminders go to MAX (they chose it, or have no Telegram)."""
 
     @property
     def covered(self) -> bool:
@@ -924,6 +927,18 @@ class PlanCoverage:
 @dataclass(frozen=True, slots=True)
 class Coverage:
     plans: tuple[PlanCoverage, ...]
+
+
+async def _reminded_in_max(session: AsyncSession, members: dict[int, list[int]]) -> dict[int, int]:
+    """Per unit, how many of its active members are reminded in MAX (`reminder_routes` with
+    both messengers: linked there, and MAX chosen or no Telegram)."""
+    everyone = {user_id for users in members.values() for user_id in users}
+    routes = await reminder_routes(session, everyone, ("telegram", "max"))
+    counts = {
+        unit_id: sum(routes.get(user_id, ("telegram", 0))[0] == "max" for user_id in users)
+        for unit_id, users in members.items()
+    }
+    return {unit_id: count for unit_id, count in counts.items() if count}
 
 
 async def coverage(session: AsyncSession, plan_id: str | None = None) -> Coverage:
@@ -962,8 +977,9 @@ async def coverage(session: AsyncSession, plan_id: str | None = None) -> Coverag
 
     members: dict[int, int] = defaultdict(int)
     blocked: dict[int, list[str]] = defaultdict(list)
-    for unit_id, active, full_name in await session.execute(
-        select(MembershipRow.unit_id, UserRow.active, UserRow.full_name)
+    active_members: dict[int, list[int]] = defaultdict(list)
+    for unit_id, user_id, active, full_name in await session.execute(
+        select(MembershipRow.unit_id, UserRow.id, UserRow.active, UserRow.full_name)
         .join(UserRow, UserRow.id == MembershipRow.user_id)
         .join(UnitRow, UnitRow.id == MembershipRow.unit_id)
         .where(MembershipRow.revoked_at.is_(None), UnitRow.plan_id.in_(plan_ids))
@@ -971,8 +987,10 @@ async def coverage(session: AsyncSession, plan_id: str | None = None) -> Coverag
     ):
         if active:
             members[unit_id] += 1
+            active_members[unit_id].append(user_id)
         else:
             blocked[unit_id].append(full_name)
+    in_max = await _reminded_in_max(session, active_members)
     failed_rows = await session.execute(
         select(AssignmentRow.unit_id, func.count(OutboxRow.id))
         .select_from(OutboxRow)
@@ -987,7 +1005,7 @@ async def coverage(session: AsyncSession, plan_id: str | None = None) -> Coverag
     def unit_coverage(unit_id: int, name: str) -> UnitCoverage:
         return UnitCoverage(
             unit_id, name, members.get(unit_id, 0), tuple(blocked.get(unit_id, ())),
-            failed.get(unit_id, 0),
+            failed.get(unit_id, 0), in_max.get(unit_id, 0),
         )  # fmt: skip
 
     result = []

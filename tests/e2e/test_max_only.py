@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from fake_telegram import FakeTelegramServer
-from harness import PARENT, SCHOOL_3, UNITS_YAML, Harness, link_token, running_bot
+from harness import ADMIN, PARENT, SCHOOL_3, UNITS_YAML, Harness, link_token, running_bot
 from test_max_bot import CODE, MAX_USER, THREE_DAYS_LEFT, UNIT, MaxMember, status
 
 from bot.app import (
@@ -429,6 +429,10 @@ async def test_a_member_links_max_chooses_it_and_is_reminded_there_once(tmp_path
         await bot.press(SCHOOL_3, shown, text="🔔 Напоминать в MAX")
         edited = await bot.server.wait_for_call("editMessageText", since=since)
         assert "Напоминания приходят в MAX." in edited.params["text"]
+        # The ministry sees who is reminded where.
+        coverage = (await bot.say(ADMIN, "/coverage")).params["text"]
+        assert f"{UNIT}: 👤 1 (MAX 1)" in coverage, coverage
+        assert "(MAX N): из них N получают напоминания в MAX" in coverage
 
         reminders_before = len(bot.server.calls_to("sendMessage", SCHOOL_3.id))
         bot.clock.set(THREE_DAYS_LEFT)

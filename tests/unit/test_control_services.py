@@ -28,11 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.plan.parties import PartyKind
 from bot.reminders.policy import ReminderKind
+from bot.services.accounts import bind_account, set_preferred_transport
+from bot.services.addresses import Account
 from bot.services.control import (
     AmbiguousCode,
     ControlStatus,
     Counts,
     OverdueMeasure,
+    PlanCoverage,
     UnknownFilter,
     classify,
     coverage,
@@ -338,3 +341,25 @@ def test_overdue_history_counts_each_day() -> None:
         (date(2024, 1, 13), 1),
     )
     assert overdue_history(spans, date(2024, 1, 2), date(2024, 1, 1)) == ()
+
+
+async def test_coverage_counts_the_members_reminded_in_max(
+    session: AsyncSession, world: World
+) -> None:
+    def schools_in_max(plan: PlanCoverage) -> dict[str, int]:
+        [schools] = [party for party in plan.parties if party.name == "ОО"]
+        return {unit.name: unit.in_max for unit in schools.units}
+
+    [plan] = (await coverage(session)).plans
+    assert schools_in_max(plan) == {SCHOOL_3: 0, SCHOOL_7: 0}
+    # Linked in MAX, but Telegram stays first until the member chooses MAX.
+    await bind_account(session, MEMBER_3, Account("max", "user", "7003"), LOADED)
+    await session.commit()
+    [plan] = (await coverage(session)).plans
+    assert schools_in_max(plan) == {SCHOOL_3: 0, SCHOOL_7: 0}
+    await set_preferred_transport(session, MEMBER_3, "max")
+    await session.commit()
+    [plan] = (await coverage(session)).plans
+    assert schools_in_max(plan) == {SCHOOL_3: 1, SCHOOL_7: 0}
+    [school_3] = [u for p in plan.parties if p.name == "ОО" for u in p.units if u.name == SCHOOL_3]
+    assert (school_3.members, school_3.in_max) == (1, 1)
