@@ -119,6 +119,16 @@ class MaxWorld:
             )
         return token
 
+    async def vera_binding(self) -> str:
+        """Vera, known on Telegram, asks to link a MAX account: the binding link's token."""
+        async with session_factory(self.engine)() as session:
+            await ensure_user(
+                session, TG_VERA, chat_id=TG_VERA, full_name="Вера", username=None,
+                language="ru", now=NOW,
+            )  # fmt: skip
+            await session.commit()
+            return await create_binding(session, TG_VERA, now=NOW, ttl=timedelta(hours=1))
+
     async def card(self, user_id: int, payload: str) -> str:
         """A message with one button carrying ``payload``, as the bot would send it; its mid."""
         ref = await self.transport.send(
@@ -205,13 +215,7 @@ async def test_a_forged_invitation_is_refused_politely(world: MaxWorld) -> None:
 async def test_a_binding_link_binds_this_max_account_to_the_telegram_person(
     world: MaxWorld,
 ) -> None:
-    async with session_factory(world.engine)() as session:
-        await ensure_user(
-            session, TG_VERA, chat_id=TG_VERA, full_name="Вера", username=None,
-            language="ru", now=NOW,
-        )  # fmt: skip
-        await session.commit()
-        token = await create_binding(session, TG_VERA, now=NOW, ttl=timedelta(hours=1))
+    token = await world.vera_binding()
     text = await world.start(ANYA, token)
     assert "привязан" in text
     assert await world.user_of(ANYA) == TG_VERA
@@ -407,13 +411,7 @@ async def _reminded_in(world: MaxWorld, max_id: int) -> str | None:
 
 
 async def test_settings_on_both_messengers_moves_reminders_with_a_tap(world: MaxWorld) -> None:
-    async with session_factory(world.engine)() as session:
-        await ensure_user(
-            session, TG_VERA, chat_id=TG_VERA, full_name="Вера", username=None,
-            language="ru", now=NOW,
-        )  # fmt: skip
-        await session.commit()
-        token = await create_binding(session, TG_VERA, now=NOW, ttl=timedelta(hours=1))
+    token = await world.vera_binding()
     await world.start(ANYA, token)  # Vera's MAX account, linked to her Telegram profile
     [screen] = await world.say(ANYA, "/settings")
     to_max, to_telegram = (
