@@ -628,6 +628,10 @@ def _b_month_part(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
     )
 
 
+def _b_month_end(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
+    return _Marker(TermKind.RECURRING, m.start(), m.end(), freq="MONTHLY", bymonthday=-1)
+
+
 def _b_monthday(m: re.Match[str], ctx: _Ctx) -> _Marker | None:
     day = int(m["d"])
     if not 1 <= day <= 31:
@@ -782,6 +786,16 @@ _PHRASE_RULES: tuple[_PhraseRule, ...] = (
         r"(?:\s*,?\s*следующ[а-я]*\s+за\s+отчетн[а-я]*(?:\s+(?:месяцем|периодом|кварталом))?)?",
         _b_monthday,
         "числ",
+    ),
+    # «в последний день месяца», «до последнего числа каждого месяца»: every month, its last
+    # day («последний день августа» is one date, read by the grammar)
+    _rule(
+        r"(?:\b(?:в|до|не\s+позднее|не\s+позже|к)\s+)?\bпоследн[а-я]*\s+"
+        r"(?:(?:день|дня|дню)\s+(?:(?:каждого|текущего|отчетного)\s+)?месяц[а-я]*"
+        r"|числ[а-я]*(?:\s+(?:каждого|текущего|отчетного))*(?:\s+месяц[а-я]*)?)\b"
+        r"(?!\s+(?:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр))",
+        _b_month_end,
+        "последн",
     ),
     _rule(
         r"\bв\s+(?P<p>начале|середине|конце)\s+(?:каждого\s+|текущего\s+)?месяца\b",
@@ -1203,12 +1217,14 @@ class _Atomizer:
             return self._add("prep", k, k + 1, text="po")
         if w in ("с", "со", "от", "после"):
             return self._add("prep", k, k + 1, text="from")
-        if w.startswith("последн") and t(k + 1).startswith(("недел", "декад", "ден", "дн")):
+        if w.startswith("последн") and t(k + 1).startswith(
+            ("недел", "декад", "ден", "дн", "числ")
+        ):
             # «последняя неделя августа», «последняя декада мая», «последний день августа»:
             # the last one of the month
             return self._add("ord", k, k + 1, value=LAST, text=w)
         last_before = self.atoms and self.atoms[-1].kind == "ord" and self.atoms[-1].value == LAST
-        if w in ("день", "дня", "дню", "днем", "днём") and last_before:
+        if (w in ("день", "дня", "дню", "днем", "днём") or w.startswith("числ")) and last_before:
             return self._add("unit", k, k + 1, text="lastday")
         if w.startswith("недел") and self.atoms and self.atoms[-1].kind in ("ord", "num"):
             # «первая неделя сентября», «3-я неделя марта»; other weeks («за неделю до…»)

@@ -183,6 +183,8 @@ CASES: list[Case] = [
     Case("последний день августа", FIXED, (("2024-08-31", "2024-08-31"),)),
     Case("последний день февраля 2024", FIXED, (("2024-02-29", "2024-02-29"),)),
     Case("до последнего дня сентября", FIXED, (until("2023-09-30"),)),
+    Case("до последнего числа августа 2024", FIXED, (until("2024-08-31"),)),
+    Case("последнее число мая", FIXED, (("2024-05-31", "2024-05-31"),)),
     Case("весна 2024", FIXED, (("2024-03-01", "2024-05-31"),)),
     Case("осенью", FIXED, (("2023-09-01", "2023-11-30"),)),
     # --- ongoing
@@ -214,6 +216,9 @@ CASES: list[Case] = [
     Case("ежемесячно до 25 числа", RECURRING, rule="FREQ=MONTHLY;BYMONTHDAY=25"),
     Case("до 25 числа каждого месяца", RECURRING, rule="FREQ=MONTHLY;BYMONTHDAY=25"),
     Case("до 5-го числа каждого месяца", RECURRING, rule="FREQ=MONTHLY;BYMONTHDAY=5"),
+    Case("в последний день месяца", RECURRING, rule="FREQ=MONTHLY;BYMONTHDAY=-1"),
+    Case("ежемесячно, до последнего числа", RECURRING, rule="FREQ=MONTHLY;BYMONTHDAY=-1"),
+    Case("до последнего числа каждого месяца", RECURRING, rule="FREQ=MONTHLY;BYMONTHDAY=-1"),
     Case("еженедельно", RECURRING, rule="FREQ=WEEKLY"),
     Case("еженедельно по пятницам", RECURRING, rule="FREQ=WEEKLY;BYDAY=FR"),
     Case("по вторникам и четвергам", RECURRING, rule="FREQ=WEEKLY;BYDAY=TU,TH"),
