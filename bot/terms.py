@@ -1329,6 +1329,10 @@ class _Grammar:
                 continue
             if kind in _SEPARATORS:
                 self.pending = None
+            if kind == "rparen":
+                # «до 20.12 (итоговое сочинение), до 01.02 (ГИА-11)»: a remark in brackets
+                # closes what came before it; a later label does not reach back past it.
+                self.suffix_from = len(self.parts)
             if kind in ("year", "sy", "syword") and self._trailing(i):
                 i += 1
                 continue

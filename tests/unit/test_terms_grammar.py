@@ -337,6 +337,13 @@ CASES: list[Case] = [
         labels=("ИС-11", "ИС-9"),
         qualifiers=("ИС-11", "ИС-9"),
     ),
+    Case(  # a remark in brackets closes its item: the later label is not its
+        "до 20.12.2023 (итоговое сочинение), до 01.02.2024 (ГИА-11)",
+        FIXED,
+        (until("2023-12-20"), until("2024-02-01")),
+        labels=(None, "ГИА-11"),
+        qualifiers=("ГИА-11",),
+    ),
     Case(
         "(ГИА-9) до 01.03.2024",
         FIXED,
