@@ -30,7 +30,7 @@ WRITTEN_FOR_THE_SETS = (
     "b3bb7c2",  # own-words alternatives for twenty needs of the tuning part
     "960390a",  # 256 colloquial alternatives (labelled useful 59% → 64%)
     "b47c847",  # 93 alternatives for misses of the labelled set and the tuning part
-    "bbaf253",  # what-to-bring asked the forbidden way (the tuning part has «Что запрещено на ЕГЭ?»)
+    "bbaf253",  # what-to-bring asked the forbidden way (tuning: «Что запрещено на ЕГЭ?»)
 )
 ITEM = "      - "
 
