@@ -278,13 +278,20 @@ class FaqMatcher:
     def match(self, text: str, limit: int = 3, *, exam: Exam | None = None) -> MatchResult:
         """Rank the entries; `exam` is the conversation's choice, used when the text names none."""
         query = self._query(text, exam)
-        if query.content_norm == 0.0:
+        if query.content_norm == 0.0 and not self._only_generic_about_exam(query):
             return MatchResult((), 0.0, Decision.TO_OPERATOR, exams=query.exams)
         scores, dense = self._scores(query)
         ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], self._ids[i]))
         matches = tuple(
             FaqMatch(self._ids[i], round(scores[i], 4)) for i in ranked[: max(limit, 3)]
         )
+        if query.content_norm == 0.0:
+            # «когда ОГЭ?», «где сдают егэ»: generic words never carry an answer, but the exam
+            # and the kind of answer they ask for make the entries that share them worth
+            # offering; an FAQ that shares none of them offers nothing.
+            if scores[ranked[0]] <= 0.0:
+                return MatchResult((), 0.0, Decision.TO_OPERATOR, exams=query.exams)
+            return MatchResult(matches[:limit], 0.0, Decision.CLARIFY, exams=query.exams)
         features = self._features(query, scores, dense, ranked)
         confidence = self._confidence(features)
         pair = None if query.exams else self._exam_pair(scores, ranked, confidence)
@@ -310,6 +317,11 @@ class FaqMatcher:
         else:
             decision = Decision.TO_OPERATOR
         return MatchResult(matches[:limit], round(confidence, 4), decision, exams=query.exams)
+
+    @staticmethod
+    def _only_generic_about_exam(query: _Query) -> bool:
+        """Generic words only, all known, naming an exam and asking when, where, how many…"""
+        return query.named_exam and query.unknown_words == 0 and bool(query.ask_types)
 
     @staticmethod
     def _mostly_unknown(query: _Query) -> bool:

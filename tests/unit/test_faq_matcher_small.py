@@ -152,6 +152,29 @@ def test_a_question_without_content_still_tells_the_exam_it_names() -> None:
     assert chosen.exams == {Exam.GIA11}
 
 
+DATES = faq_of(
+    entry("oge-when", "Когда ОГЭ?", "ОГЭ — в мае и июне."),
+    entry("ege-when", "Когда ЕГЭ?", "ЕГЭ — с конца мая."),
+    entry("oge-phone", "Можно ли телефон на ОГЭ?", "Нельзя."),
+)
+
+
+def test_generic_words_naming_an_exam_and_asking_when_get_choices_never_an_answer() -> None:
+    matcher = FaqMatcher(DATES, semantic=False)  # the shipped bars: it would answer if it could
+    asked = matcher.match("когда ОГЭ?")
+    assert asked.decision == Decision.CLARIFY
+    assert asked.top_ids[0] == "oge-when"
+    assert asked.confidence == 0.0
+    assert asked.exams == {Exam.GIA9}
+    # Without an exam, or without asking when/where/how many, a person takes it as before.
+    assert matcher.match("когда?").decision == Decision.TO_OPERATOR
+    assert matcher.match("ОГЭ").decision == Decision.TO_OPERATOR
+    # A word the FAQ does not know beside them («когда выпускной 9 класс»): a person takes it.
+    assert matcher.match(f"когда ОГЭ {UNKNOWN[0]}").decision == Decision.TO_OPERATOR
+    # An FAQ that shares none of the words offers nothing.
+    assert choosing(PHONES).match("когда ОГЭ?").matches == ()
+
+
 # --- the index: weights, key terms, exams and twins of each entry -------------------------------
 
 
