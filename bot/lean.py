@@ -4,31 +4,35 @@
 `model_rebuild(_types_namespace=…)` on every type, which builds all their pydantic validators
 although the types are declared with `defer_build=True`. A bot process touches a few dozen of
 them (Update, Message, CallbackQuery, the methods it calls), so building the rest is memory for
-nothing, paid once per replica and per tick. With the loop's rebuilds deferred, a process is at
-59 MB after the import and builds the validators it uses when first used; the models are the
+nothing, paid once per replica and per tick. With the loop's rebuilds skipped, a process is at
+~59 MB after the import and builds the validators it uses when first used; the models are the
 same (tests/unit/test_lean_aiogram.py compares every type and method with an eager import).
 
-How: during aiogram's import, `model_rebuild` of a deferred type only remembers the loop's
-namespace as the type's parent namespace, from which pydantic resolves the forward references
-when it builds the type later. Every type, every method left incomplete at import and the
-generic `Response` (whose `Response[list[Update]]` builds Update inside its own schema) share
-that one dict: a copy per type plus the names written into each of aiogram's modules, as this
-module did before, cost 13 MB more. This leans on pydantic's private
-`__pydantic_parent_namespace__` and `model_rebuild`'s `_types_namespace` parameter (pydantic
-2.13): without them, or if aiogram stops rebuilding at import, aiogram is imported as it is.
+How: the loop's namespace (every type by name) is what resolves the forward references: aiogram
+imports the types a module's annotations name only under TYPE_CHECKING. Each aiogram module gets
+the names its own classes' annotations use, so pydantic finds them in the module's globals
+whenever it builds a type: at first use, inside `Response[list[Update]]`, or inside a model or
+TypeAdapter of ours. Writing the whole namespace into every module, and a copy of it into every
+type, as this module did before, cost 13 MB more.
+
+This leans on `model_rebuild`'s private `_types_namespace` parameter (pydantic 2.13): without it,
+or if aiogram stops rebuilding at import, aiogram is imported as it is.
 """
 
 import inspect
+import re
 import sys
+from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 
 def _supported() -> bool:
-    """The private parts this relies on are there (pydantic 2.x as of 2.13)."""
-    rebuild = inspect.signature(BaseModel.model_rebuild).parameters
-    return "_types_namespace" in rebuild and hasattr(BaseModel, "__pydantic_parent_namespace__")
+    """The private parameter this relies on is there (pydantic 2.x as of 2.13)."""
+    return "_types_namespace" in inspect.signature(BaseModel.model_rebuild).parameters
 
 
 def import_aiogram_lean() -> None:
@@ -40,7 +44,7 @@ def import_aiogram_lean() -> None:
 
         return
     original = BaseModel.model_rebuild.__func__  # type: ignore[attr-defined]
-    shared: list[dict[str, Any]] = []
+    loop_namespace: list[dict[str, Any]] = []
 
     def deferred(
         cls: type[BaseModel],
@@ -51,9 +55,8 @@ def import_aiogram_lean() -> None:
         _types_namespace: Any = None,
     ) -> bool | None:
         if _types_namespace is not None and not force and cls.model_config.get("defer_build"):
-            _share(cls, _types_namespace)
-            if not shared:
-                shared.append(_types_namespace)
+            if not loop_namespace:
+                loop_namespace.append(_types_namespace)
             return None
         result: bool | None = original(
             cls,
@@ -67,25 +70,26 @@ def import_aiogram_lean() -> None:
     BaseModel.model_rebuild = classmethod(deferred)  # type: ignore[assignment,method-assign]
     try:
         import aiogram.methods  # noqa: PLC0415
-        import aiogram.methods.base  # noqa: PLC0415
-        import aiogram.types  # noqa: PLC0415
+        import aiogram.types  # noqa: PLC0415, F401
     finally:
         BaseModel.model_rebuild = classmethod(original)  # type: ignore[assignment,method-assign]
-    if not shared:  # aiogram no longer rebuilds its types at import: nothing was deferred
+    if not loop_namespace:  # aiogram no longer rebuilds its types at import: nothing deferred
         return
-    namespace = shared[0]
-    for name in aiogram.methods.__all__:
-        method = getattr(aiogram.methods, name)
-        if _is_model(method) and not method.__pydantic_complete__:
-            _share(method, namespace)
-    _share(aiogram.methods.base.Response, namespace)
+    namespace = loop_namespace[0]
+    for name, module in list(sys.modules.items()):
+        if name.startswith("aiogram.") and module is not None:
+            for used in _names_used(module) & namespace.keys():
+                module.__dict__.setdefault(used, namespace[used])
 
 
-def _is_model(value: object) -> bool:
-    return isinstance(value, type) and issubclass(value, BaseModel)
-
-
-def _share(model: type[BaseModel], namespace: dict[str, Any]) -> None:
-    """The namespace itself, not a copy; merged only if the model has one of its own."""
-    own = model.__dict__.get("__pydantic_parent_namespace__")
-    model.__pydantic_parent_namespace__ = {**own, **namespace} if own else namespace
+def _names_used(module: ModuleType) -> set[str]:
+    """Every identifier in the annotations of the classes the module defines and of their bases
+    (pydantic evaluates an inherited field's annotation in the subclass's module)."""
+    used: set[str] = set()
+    for value in list(vars(module).values()):
+        if isinstance(value, type) and value.__module__ == module.__name__:
+            for cls in value.__mro__:
+                for annotation in inspect.get_annotations(cls).values():
+                    text = annotation if isinstance(annotation, str) else repr(annotation)
+                    used.update(_IDENTIFIER.findall(text))
+    return used

@@ -1,4 +1,5 @@
-"""bot/lean.py against every aiogram type and method: each one builds, validates and has the
+"""bot/lean.py against every aiogram type and method: each one builds inside another schema
+(as in `Response[list[Update]]` or a model of ours), builds on its own, validates and has the
 same schema as with aiogram's own eager import, so an aiogram or pydantic upgrade that breaks
 the deferred building fails here, not in a running bot."""
 
@@ -8,7 +9,7 @@ import sys
 
 PROBE = """
 import hashlib, inspect, json, sys, warnings
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 if sys.argv[1] == "lean":
     from bot.lean import import_aiogram_lean
     import_aiogram_lean()
@@ -22,6 +23,11 @@ models = {
 warnings.simplefilter("ignore")  # json schema: aiogram's Default(...) values are not JSON
 found = {}
 for name, model in sorted(models.items()):
+    try:  # inside another schema first: the type itself may not be built yet
+        TypeAdapter(list[model]).validate_python([])
+        inside = "built"
+    except Exception as error:
+        inside = type(error).__name__
     try:
         validated = "abstract" if inspect.isabstract(model) else "valid"
         if validated == "valid":
@@ -33,6 +39,7 @@ for name, model in sorted(models.items()):
     except Exception as error:  # the same refusal in both modes is the same model
         schema = type(error).__name__
     found[name] = {
+        "inside": inside,
         "complete": model.__pydantic_complete__,
         "validated": validated,
         "schema": hashlib.sha256(schema.encode()).hexdigest(),
