@@ -1,9 +1,9 @@
 """The sender: the part of the bot that sends due reminders and notices, and nothing else.
 
 `roadmap-bot tick` and the bench's sender processes need the tick, not the handlers, the
-dispatcher, the scheduler or the migrations: importing only this keeps such a process ~15 MB
-smaller (tests/unit/test_lean_imports.py). The running bot (`bot.app.Application`) holds one
-Sender and ticks through it.
+dispatcher, the scheduler or the migrations: importing only this keeps such a process 18 MiB
+smaller (90 MiB after its imports instead of 108; tests/unit/test_lean_imports.py checks what
+stays out). The running bot (`bot.app.Application`) holds one Sender and ticks through it.
 """
 
 import asyncio
