@@ -2,10 +2,12 @@
 
 Starts a throwaway PostgreSQL cluster and the fake Bot API enforcing Telegram's limits (30
 messages per second overall, one per second in a private chat, 429 with `retry_after` beyond),
-loads N reminders due now to N chats, and runs the real tick code (`Application.tick`, as the
-scheduler runs it every second) in 1, 2 and 4 OS processes against the same database. Prints per
-configuration: delivered, 429 received, duplicates, lost, messages per second (first to last
-accepted message), the outbox's final states and the peak resident memory of each process.
+loads N reminders due now to N chats, and runs the real tick code (`Sender.tick`, as the
+scheduler runs it every second through `Application.tick`) in 1, 2 and 4 OS processes against
+the same database; each process imports only the sender (bot/sender.py), as `roadmap-bot tick`
+does. Prints per configuration: delivered, 429 received, duplicates, lost, messages per second
+(first to last accepted message), the outbox's final states and the peak resident memory of
+each process.
 
 With --kill, one sender of each multi-process run is killed (SIGKILL) a third of the way in:
 the gap from the kill until the rows it had claimed were delivered by the others is printed.
@@ -61,9 +63,9 @@ async def _send_until_done(now: datetime, started: float) -> dict[str, Any]:
     from sqlalchemy import func, select  # noqa: PLC0415 - imported after the lean aiogram
     from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: PLC0415
 
-    from bot.app import build_application  # noqa: PLC0415
     from bot.config import load_settings  # noqa: PLC0415
     from bot.scale.budget import SharedBudget  # noqa: PLC0415
+    from bot.sender import build_sender  # noqa: PLC0415
     from storage.models_reminders import (  # noqa: PLC0415
         DeliveryStatus,
         OutboxRow,
@@ -73,13 +75,13 @@ async def _send_until_done(now: datetime, started: float) -> dict[str, Any]:
 
     if os.environ.get("BENCH_LOCAL_LIMITER"):
         # What every process did before the budget was shared: its own 28 per second.
-        import bot.app  # noqa: PLC0415
+        import bot.sender  # noqa: PLC0415
 
         def no_shared_budget(engine: AsyncEngine, *, ahead: bool = False) -> SharedBudget | None:
             return None
 
-        bot.app.shared_budget = no_shared_budget
-    app = build_application(load_settings())
+        bot.sender.shared_budget = no_shared_budget
+    app = build_sender(load_settings())
     trace = _trace_limiter(app.limiter) if os.environ.get("BENCH_TRACE") else None
     open_states = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)
     totals: Counter[str] = Counter()

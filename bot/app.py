@@ -2,14 +2,9 @@
 
 import asyncio
 import contextlib
-import dataclasses
 import glob
 import logging
-import os
-import secrets
 import signal
-import socket
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,10 +12,6 @@ from pathlib import Path
 
 import aiohttp
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
@@ -31,23 +22,22 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.paced import PacedOutbound
 from bot.delivery.requests import LimitedRequests, TapMiddleware
-from bot.delivery.tick import DeliverySettings, TickReport, run_tick
+from bot.delivery.tick import TickReport
 from bot.faq.loader import load_faqs_skipping
 from bot.hotline.faq import FaqService
-from bot.i18n import create_i18n
 from bot.middlewares import DbSessionMiddleware, StoredLocaleMiddleware, UserMiddleware
 from bot.plan.loader import load_plan
-from bot.reminders.ratelimit import LATE_AFTER, RateLimiter
-from bot.scale.budget import RESERVE_AHEAD, SharedBudget
+from bot.reminders.ratelimit import RateLimiter
 from bot.scale.fsm import DatabaseEventIsolation, DatabaseStorage
 from bot.scale.leases import take_lease
 from bot.scale.ledger import UpdateLedgerMiddleware, forget_old_updates
 from bot.scale.metrics import Metrics
 from bot.scale.web import Probes, build_probes_app, build_web_app, webhook_path
+from bot.sender import Sender, TelegramNotConfiguredError, build_sender
 from bot.services.errors import DomainError
 from bot.services.hotline import drafts
 from bot.services.members import role_holders
@@ -69,17 +59,14 @@ from bot.startup import (
 )
 from bot.transport.max.client import MaxApiError, MaxClient, MaxNetworkError
 from bot.transport.max.entry import MaxEntry
-from bot.transport.max.runtime import bot_name, max_client, serve_max
+from bot.transport.max.runtime import bot_name, serve_max
 from bot.transport.max.transport import MaxTransport
-from bot.transport.port import Outbound
-from bot.transport.telegram import TelegramOutbound
 from handlers import build_router
 from handlers.control_notices import ControlReport, control_tick
 from handlers.desk import OperatorsDesk
 from handlers.errors import DomainErrorMiddleware
 from handlers.hotline import remind_waiting_askers
 from handlers.menus import menu, set_menu
-from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models_hotline import DraftStatus
 
@@ -92,16 +79,6 @@ MAX_WEBHOOK_SETTINGS_MISSING = (
     "webhook mode without BOT_TOKEN serves MAX alone: it needs MAX_WEBHOOK_URL (the public "
     "https:// address) and MAX_WEBHOOK_SECRET"
 )
-TELEGRAM_NOT_CONFIGURED = "Telegram is not configured (BOT_TOKEN is not set)"
-
-
-class TelegramNotConfiguredError(RuntimeError):
-    """Something only Telegram can do was asked of a bot that serves MAX alone."""
-
-    def __init__(self) -> None:
-        super().__init__(TELEGRAM_NOT_CONFIGURED)
-
-
 CONTROL_MINUTES = 5
 """How often escalations and weekly digests are looked for (they go out with the next tick)."""
 
@@ -178,23 +155,6 @@ async def load_data(
             except DomainError as error:
                 report.problems.append(f"{path}: {error}")
     return report
-
-
-def build_bot(settings: Settings, requests: LimitedRequests) -> Bot:
-    """The bot; every call it makes goes through `requests` (one limiter per token)."""
-    if settings.bot_token is None:
-        raise TelegramNotConfiguredError
-    session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
-        if settings.telegram_api_base
-        else AiohttpSession()
-    )
-    session.middleware(requests)
-    return Bot(
-        token=settings.bot_token.get_secret_value(),
-        session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
 
 
 def build_dispatcher(
@@ -302,11 +262,6 @@ def admin_messages(lines: Sequence[str], limit: int = ADMIN_MESSAGE_LIMIT) -> li
     return messages
 
 
-def worker_name() -> str:
-    """Who claimed an outbox row: unique per process, readable in the database."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
 @dataclass(slots=True)
 class MaxSide:
     """MAX beside Telegram: its HTTP session, client, outbound, limiter and entry points."""
@@ -336,32 +291,47 @@ class MaxBotName:
         return self._known
 
 
-def merge_reports(first: TickReport, second: TickReport) -> TickReport:
-    """One report of two transports' ticks: counts added, lists joined."""
-    merged = TickReport()
-    for item in dataclasses.fields(TickReport):
-        a, b = getattr(first, item.name), getattr(second, item.name)
-        setattr(merged, item.name, a + b)
-    return merged
-
-
 @dataclass(slots=True)
 class Application:
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    telegram_bot: Bot | None
-    """Telegram's bot; None when only MAX is configured (no BOT_TOKEN)."""
+    sender: Sender
+    """Sends the due reminders and notices (`tick`); everything below serves people."""
     dispatcher: Dispatcher
-    clock: Clock
-    requests: LimitedRequests
     max: MaxSide | None = None
-    metrics: Metrics = field(default_factory=Metrics)
-    worker_id: str = field(default_factory=worker_name)
-    _ticking: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _halt: asyncio.Event = field(default_factory=asyncio.Event)
     """Set by `stop()`: ends serving MAX alone (Telegram's polling is stopped by aiogram)."""
+
+    @property
+    def settings(self) -> Settings:
+        return self.sender.settings
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.sender.engine
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.sender.sessions
+
+    @property
+    def clock(self) -> Clock:
+        return self.sender.clock
+
+    @property
+    def requests(self) -> LimitedRequests:
+        return self.sender.requests
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.sender.metrics
+
+    @property
+    def worker_id(self) -> str:
+        return self.sender.worker_id
+
+    @property
+    def telegram_bot(self) -> Bot | None:
+        """Telegram's bot; None when only MAX is configured (no BOT_TOKEN)."""
+        return self.sender.telegram_bot
 
     @property
     def bot(self) -> Bot:
@@ -380,56 +350,8 @@ class Application:
         self.requests.limiter = limiter
 
     async def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickReport:
-        """One reminder tick: what the scheduler runs, and `roadmap-bot tick` too."""
-        started = time.perf_counter()
-        # Once per configured messenger; each releases and sends only its own share, so a
-        # person is reminded once, where they chose.
-        outbounds: list[tuple[Outbound, RateLimiter, str]] = []
-        if self.telegram_bot is not None:
-            outbounds.append((TelegramOutbound(self.telegram_bot), self.limiter, self.worker_id))
-        if self.max is not None:
-            outbounds.append((self.max.transport, self.max.limiter, f"{self.worker_id}/max"))
-        report = TickReport()
-        async with self._ticking:
-            for outbound, limiter, worker_id in outbounds:
-                part = await run_tick(
-                    self.sessions,
-                    outbound,
-                    now or self.clock.now(),
-                    worker_id=worker_id,
-                    limiter=limiter,
-                    settings=DeliverySettings.from_settings(self.settings),
-                    i18n=self.dispatcher["i18n"],
-                    dry_run=dry_run,
-                    stop=self._stopping,
-                )
-                report = merge_reports(report, part)
-        self._count_tick(report, time.perf_counter() - started)
-        if report.released or report.messages or report.retried or report.failed:
-            logger.info(
-                "tick: %d released, %d messages (%d reminders), %d retried, %d failed, "
-                "%d uncertain, %d folded, %d cancelled",
-                report.released,
-                report.messages,
-                report.delivered,
-                report.retried,
-                report.failed,
-                report.uncertain,
-                report.folded,
-                report.cancelled,
-            )
-        return report
-
-    def _count_tick(self, report: TickReport, seconds: float) -> None:
-        self.metrics.observe("tick_duration_seconds", seconds)
-        for result, amount in (
-            ("sent", report.messages + report.notices_sent),
-            ("retried", report.retried + report.notices_retried),
-            ("failed", report.failed + report.notices_failed),
-            ("uncertain", report.uncertain + report.notices_uncertain),
-        ):
-            if amount:
-                self.metrics.count("messages_total", amount, result=result)
+        """One reminder tick: what the scheduler runs."""
+        return await self.sender.tick(now=now, dry_run=dry_run)
 
     async def once(
         self, name: str, period: timedelta, job: Callable[[], Awaitable[object]]
@@ -601,8 +523,8 @@ class Application:
                 scheduler.shutdown(wait=False)
             await self._stop_max(max_task, max_stop)
             # A tick under way finishes the digest it is sending and gives back the rest.
-            self._stopping.set()
-            async with self._ticking:
+            self.sender.stopping.set()
+            async with self.sender.ticking:
                 pass
 
     def probes(self) -> Probes:
@@ -611,7 +533,7 @@ class Application:
             sessions=self.sessions,
             metrics=self.metrics,
             now=self.clock.now,
-            stopping=self._stopping.is_set,
+            stopping=self.sender.stopping.is_set,
             counters=lambda: {"telegram_429_total": float(self.requests.received_429)},
         )
 
@@ -676,12 +598,12 @@ class Application:
             await _until_stopped(stop, max_task)
         finally:
             # /readyz answers 503 from here: the proxy stops sending before we stop serving.
-            self._stopping.set()
+            self.sender.stopping.set()
             if scheduler is not None and scheduler.running:
                 scheduler.shutdown(wait=False)
             await self._stop_max(max_task, max_stop)
             await runner.cleanup()  # lets the updates being handled finish
-            async with self._ticking:
+            async with self.sender.ticking:
                 pass
 
     async def _serve_max_alone(
@@ -729,13 +651,7 @@ class Application:
                 raise describe_max_error(self.settings, error) from error
 
     async def close(self) -> None:
-        if self.telegram_bot is not None:
-            await self.telegram_bot.session.close()
-        if self.max is not None:
-            await self.max.http.close()
-        if isinstance(shared := self.limiter.shared, SharedBudget):
-            await shared.close()  # its kept connection, before the engine goes
-        await self.engine.dispose()
+        await self.sender.close()
 
 
 async def _until_stopped(stop: asyncio.Event, task: "asyncio.Task[None] | None") -> None:
@@ -752,33 +668,18 @@ async def _until_stopped(stop: asyncio.Event, task: "asyncio.Task[None] | None")
         task.result()  # raises what ended it
 
 
-def shared_budget(engine: AsyncEngine, *, ahead: bool = False) -> SharedBudget | None:
-    """On PostgreSQL, where several processes may send for one token, they share one budget;
-    SQLite has one process (and a reservation per message would only add a write to it)."""
-    if engine.dialect.name != "postgresql":
-        return None
-    # Ahead only with lanes: one lane would wait the lead for every message (~5 a second).
-    return SharedBudget(engine, lead=RESERVE_AHEAD if ahead else 0.0, keep_connection=True)
-
-
 def build_application(
     settings: Settings, clock: Clock | None = None, limiter: RateLimiter | None = None
 ) -> Application:
-    clock = clock or SystemClock()
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    ahead = settings.send_lanes > 1
-    requests = LimitedRequests(
-        limiter
-        or RateLimiter(
-            shared=shared_budget(engine, ahead=ahead), late_after=LATE_AFTER if ahead else None
-        )
-    )
-    i18n = create_i18n(settings.default_locale)
-    bot = build_bot(settings, requests) if settings.serves_telegram else None
-    metrics = Metrics()
+    sender = build_sender(settings, clock, limiter)
+    bot = sender.telegram_bot
     dispatcher = build_dispatcher(
-        settings, engine=engine, sessions=sessions, i18n=i18n, clock=clock, metrics=metrics
+        settings,
+        engine=sender.engine,
+        sessions=sender.sessions,
+        i18n=sender.i18n,
+        clock=sender.clock,
+        metrics=sender.metrics,
     )
     dispatcher["desk"] = (
         OperatorsDesk(bot, settings.hotline_chat_id, forum=settings.hotline_forum)
@@ -786,22 +687,19 @@ def build_application(
         else None
     )
     max_side = None
-    if settings.max_bot_token is not None:
-        http = aiohttp.ClientSession()
-        client = max_client(settings, http)
-        transport = MaxTransport(client)
-        max_limiter = RateLimiter.with_limits(requests.limiter.limits)
+    if sender.max is not None:
+        sending = sender.max
         max_side = MaxSide(
-            http=http,
-            client=client,
-            transport=transport,
-            limiter=max_limiter,
+            http=sending.http,
+            client=sending.client,
+            transport=sending.transport,
+            limiter=sending.limiter,
             entry=MaxEntry(
-                sessions,
+                sender.sessions,
                 # Replies share the budget the tick's MAX sends use (it counts its own).
-                PacedOutbound(transport, max_limiter),
-                clock,
-                i18n,
+                PacedOutbound(sending.transport, sending.limiter),
+                sender.clock,
+                sender.i18n,
                 settings.default_locale,
                 page_size=settings.page_size,
                 undo_window=settings.undo_window,
@@ -813,17 +711,7 @@ def build_application(
     dispatcher["max_bot_name"] = (
         MaxBotName(settings, max_side.client) if max_side is not None else None
     )
-    return Application(
-        settings=settings,
-        engine=engine,
-        sessions=sessions,
-        telegram_bot=bot,
-        dispatcher=dispatcher,
-        clock=clock,
-        requests=requests,
-        max=max_side,
-        metrics=metrics,
-    )
+    return Application(sender=sender, dispatcher=dispatcher, max=max_side)
 
 
 async def run_bot(settings: Settings, *, webhook: bool = False) -> None:

@@ -1,32 +1,50 @@
-"""aiogram's ~300 Telegram types built at their first use instead of at import.
+"""aiogram's ~590 Telegram types and methods built at their first use instead of at import.
 
 `import aiogram` costs ~160 MB of resident memory: aiogram.types ends with a loop that calls
-`model_rebuild()` on every type, which builds all their pydantic validators although the types
-are declared with `defer_build=True`. A bot process touches a few dozen of them (Update,
-Message, CallbackQuery, the methods it calls), so building the rest is memory for nothing, paid
-once per replica and per tick. With the loop's rebuilds deferred, the import costs ~55 MB and
-the validators a process uses are built when first used; the resulting models are the same.
+`model_rebuild(_types_namespace=…)` on every type, which builds all their pydantic validators
+although the types are declared with `defer_build=True`. A bot process touches a few dozen of
+them (Update, Message, CallbackQuery, the methods it calls), so building the rest is memory for
+nothing, paid once per replica and per tick. With the loop's rebuilds skipped, a process is at
+~59 MB after the import and builds the validators it uses when first used; the models are the
+same (tests/unit/test_lean_aiogram.py compares every type and method with an eager import).
 
-How: during aiogram's import, `model_rebuild(_types_namespace=…)` of a deferred type only
-remembers that namespace as the type's parent namespace (pydantic resolves the forward
-references from it when it builds the type later); the methods (not deferred) that were created
-before their types could be resolved get the same namespace. This leans on pydantic's
-`__pydantic_parent_namespace__`, a private attribute: tests/unit/test_lean_imports.py checks
-that types and methods still validate, and that the memory saving is there, so an upgrade that
-breaks it fails a test instead of a process.
+How: the loop's namespace (every type by name) is what resolves the forward references: aiogram
+imports the types a module's annotations name only under TYPE_CHECKING. Each aiogram module gets
+the names its own classes' annotations use, so pydantic finds them in the module's globals
+whenever it builds a type: at first use, inside `Response[list[Update]]`, or inside a model or
+TypeAdapter of ours. Writing the whole namespace into every module, and a copy of it into every
+type, as this module did before, cost 13 MB more.
+
+This leans on `model_rebuild`'s private `_types_namespace` parameter (pydantic 2.13): without it,
+or if aiogram stops rebuilding at import, aiogram is imported as it is.
 """
 
+import inspect
+import re
 import sys
+from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _supported() -> bool:
+    """The private parameter this relies on is there (pydantic 2.x as of 2.13)."""
+    return "_types_namespace" in inspect.signature(BaseModel.model_rebuild).parameters
 
 
 def import_aiogram_lean() -> None:
     """Import aiogram with its types' validators deferred; a no-op if it is already imported."""
     if "aiogram" in sys.modules:
         return
+    if not _supported():
+        import aiogram.types  # noqa: PLC0415  (eager: what aiogram does by itself)
+
+        return
     original = BaseModel.model_rebuild.__func__  # type: ignore[attr-defined]
+    loop_namespace: list[dict[str, Any]] = []
 
     def deferred(
         cls: type[BaseModel],
@@ -37,10 +55,8 @@ def import_aiogram_lean() -> None:
         _types_namespace: Any = None,
     ) -> bool | None:
         if _types_namespace is not None and not force and cls.model_config.get("defer_build"):
-            cls.__pydantic_parent_namespace__ = {
-                **(cls.__pydantic_parent_namespace__ or {}),
-                **_types_namespace,
-            }
+            if not loop_namespace:
+                loop_namespace.append(_types_namespace)
             return None
         result: bool | None = original(
             cls,
@@ -54,37 +70,26 @@ def import_aiogram_lean() -> None:
     BaseModel.model_rebuild = classmethod(deferred)  # type: ignore[assignment,method-assign]
     try:
         import aiogram.methods  # noqa: PLC0415
-        import aiogram.types  # noqa: PLC0415
+        import aiogram.types  # noqa: PLC0415, F401
     finally:
         BaseModel.model_rebuild = classmethod(original)  # type: ignore[assignment,method-assign]
-    namespace = _types_namespace(aiogram.types)
-    for name in aiogram.methods.__all__:
-        method = getattr(aiogram.methods, name)
-        deferred_method = (
-            isinstance(method, type)
-            and issubclass(method, BaseModel)
-            and not method.__pydantic_complete__
-        )
-        if deferred_method:
-            method.__pydantic_parent_namespace__ = {
-                **(method.__pydantic_parent_namespace__ or {}),
-                **namespace,
-            }
-    # Models made later from generics (the client's `Response[list[Update]]`) resolve their
-    # forward references in their module's globals: there the types' names must be real too
-    # (aiogram imports them only under TYPE_CHECKING).
-    for module_name, module in list(sys.modules.items()):
-        if module_name.startswith(("aiogram.types", "aiogram.methods", "aiogram.client")):
-            for name, value in namespace.items():
-                module.__dict__.setdefault(name, value)
+    if not loop_namespace:  # aiogram no longer rebuilds its types at import: nothing deferred
+        return
+    namespace = loop_namespace[0]
+    for name, module in list(sys.modules.items()):
+        if name.startswith("aiogram.") and module is not None:
+            for used in _names_used(module) & namespace.keys():
+                module.__dict__.setdefault(used, namespace[used])
 
 
-def _types_namespace(types: Any) -> dict[str, Any]:
-    """What aiogram.types' own rebuild loop resolves the forward references with."""
-    from typing import Literal, Optional, Union  # noqa: PLC0415
-
-    from aiogram.client.default import Default  # noqa: PLC0415
-
-    namespace: dict[str, Any] = {name: getattr(types, name) for name in types.__all__}
-    namespace.update(List=list, Optional=Optional, Union=Union, Literal=Literal, Default=Default)
-    return namespace
+def _names_used(module: ModuleType) -> set[str]:
+    """Every identifier in the annotations of the classes the module defines and of their bases
+    (pydantic evaluates an inherited field's annotation in the subclass's module)."""
+    used: set[str] = set()
+    for value in list(vars(module).values()):
+        if isinstance(value, type) and value.__module__ == module.__name__:
+            for cls in value.__mro__:
+                for annotation in inspect.get_annotations(cls).values():
+                    text = annotation if isinstance(annotation, str) else repr(annotation)
+                    used.update(_IDENTIFIER.findall(text))
+    return used

@@ -6,12 +6,13 @@ import re
 import sys
 from datetime import date
 
-from bot.app import build_application
 from bot.clock import SystemClock
 from bot.commands.common import load_cli_settings, moment_arg
 from bot.delivery.tick import TickReport
+from bot.sender import build_sender
 from bot.services.errors import DomainError
 from bot.services.reminders import set_external_date
+from handlers.control_notices import control_tick
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 
@@ -67,14 +68,21 @@ def tick_command(args: argparse.Namespace) -> int:
     async def tick() -> TickReport:
         if not args.dry_run:  # a dry run changes nothing, not even the schema
             await upgrade(settings.database_url)
-        app = build_application(settings)
+        # The sender alone: no dispatcher, handlers' routers or scheduler in a cron job.
+        sender = build_sender(settings)
         try:
             if not args.dry_run:
                 # Escalations and digests first, so this very tick sends their notices.
-                await app.control_tick(now=args.now)
-            return await app.tick(now=args.now, dry_run=args.dry_run)
+                await control_tick(
+                    sender.sessions,
+                    args.now or sender.clock.now(),
+                    i18n=sender.i18n,
+                    admin_ids=settings.admin_ids,
+                    messengers=settings.messengers,
+                )
+            return await sender.tick(now=args.now, dry_run=args.dry_run)
         finally:
-            await app.close()
+            await sender.close()
 
     print_report(asyncio.run(tick()), dry_run=args.dry_run)
     return 0

@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import TELEGRAM_NOT_CONFIGURED, build_bot, load_data, run_forever
+from bot.app import load_data, run_forever
 from bot.clock import SystemClock
 from bot.commands.common import load_cli_settings
 from bot.config import Settings
+from bot.sender import TELEGRAM_NOT_CONFIGURED, build_bot
 from bot.services.control import natural_key
 from bot.services.errors import DomainError
 from bot.services.invitations import create_invitation, deep_link

@@ -25,15 +25,11 @@ from fake_telegram import FakeTelegramServer
 from harness import ADMIN, PARENT, SCHOOL_3, UNITS_YAML, Harness, link_token, running_bot
 from test_max_bot import CODE, MAX_USER, THREE_DAYS_LEFT, UNIT, MaxMember, status
 
-from bot.app import (
-    MAX_WEBHOOK_SETTINGS_MISSING,
-    TelegramNotConfiguredError,
-    build_application,
-    run_bot,
-)
+from bot.app import MAX_WEBHOOK_SETTINGS_MISSING, build_application, run_bot
 from bot.config import Settings
 from bot.delivery.tick import DeliverySettings
 from bot.fakemax import FakeMaxServer
+from bot.sender import TelegramNotConfiguredError
 from bot.services.types import AssignmentStatus, Role
 from bot.startup import StartupError
 

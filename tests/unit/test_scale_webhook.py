@@ -114,7 +114,7 @@ async def test_probes_and_metrics(db_url: str, tmp_path: Path) -> None:
         await app.tick()
         text = await (await client.get("/metrics")).text()
         assert "roadmap_tick_duration_seconds_count 1" in text
-        app._stopping.set()  # what SIGTERM does first
+        app.sender.stopping.set()  # what SIGTERM does first
         assert (await client.get("/readyz")).status == 503
         assert (await client.get("/healthz")).status == 200
 
