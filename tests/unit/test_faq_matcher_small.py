@@ -10,12 +10,13 @@ import math
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pytest
 
 from bot.faq import Audience, Decision, Faq, FaqEntry, FaqMatch, FaqMatcher, load_faq
 from bot.faq import matcher as matching
 from bot.faq.lexicon import Exam
-from bot.faq.text import Synonyms
+from bot.faq.text import Synonyms, is_content_word
 from bot.faq.vectors import VectorsError
 
 NEVER = 2.0  # a confidence is at most 1: with `answer_at=NEVER` the matcher never answers
@@ -138,6 +139,21 @@ def test_a_word_near_only_a_generic_word_stays_unknown(word: str, generic: str) 
     assert float(near @ far) >= matching.EXPAND_AT  # close enough to stand for it otherwise
     assert matcher._expand(word) == []
     query = matcher._query(f"телефон {word}", None)
+    assert set(query.vector) == {"телефон"}
+    assert query.unknown_words == 1
+
+
+def test_a_word_that_is_not_content_is_not_guessed_by_meaning() -> None:
+    # «вечером» is an adverb the vectors put close to «утром», yet a question about the evening is
+    # not one about the morning: it stays an unknown word.
+    faq = faq_of(entry("morning", "Экзамен начнётся утром?"), entry("phone", "Телефон"))
+    matcher = FaqMatcher(faq)
+    assert not is_content_word("вечером")
+    assert matcher.vectors is not None
+    near, far = matcher.vectors.vector("вечером"), matcher.vectors.vector("утром")
+    assert near is not None and far is not None
+    assert float(near @ far) >= matching.EXPAND_AT
+    query = matcher._query("телефон вечером", None)
     assert set(query.vector) == {"телефон"}
     assert query.unknown_words == 1
 
@@ -309,6 +325,20 @@ def test_choices_that_rest_on_a_guess_start_at_the_unknown_share() -> None:
     assert not FaqMatcher._only_guessed(below, unmatched)
     assert not FaqMatcher._only_guessed(at, {"matched": 1 / matching.MATCHED_CAP})
     assert not FaqMatcher._only_guessed(replace(at, guessed=frozenset()), unmatched)
+
+
+def test_meaning_is_the_idf_weighted_mean_of_the_word_vectors() -> None:
+    # «телефон» is in every entry, «паспорт» in one: their weights differ about sevenfold.
+    matcher = FaqMatcher(PHONES)
+    assert matcher.vectors is not None
+    phone, passport = matcher.vectors.vector("телефон"), matcher.vectors.vector("паспорт")
+    assert phone is not None and passport is not None
+    total = matcher._idf["телефон"] * phone + matcher._idf["паспорт"] * passport
+    expected = total / np.linalg.norm(total)
+
+    assert matcher._query("телефон паспорт", None).dense == pytest.approx(expected, abs=1e-6)
+    assert matcher._dense is not None
+    assert matcher._dense[0] == pytest.approx(expected, abs=1e-6)  # «Телефон и паспорт»
 
 
 def test_scores_and_confidence_leave_the_matcher_rounded_to_four_places() -> None:
