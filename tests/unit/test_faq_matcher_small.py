@@ -10,12 +10,13 @@ import math
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pytest
 
-from bot.faq import Audience, Decision, Faq, FaqEntry, FaqMatcher, load_faq
+from bot.faq import Audience, Decision, Faq, FaqEntry, FaqMatch, FaqMatcher, load_faq
 from bot.faq import matcher as matching
 from bot.faq.lexicon import Exam
-from bot.faq.text import Synonyms
+from bot.faq.text import Synonyms, is_content_word
 from bot.faq.vectors import VectorsError
 
 NEVER = 2.0  # a confidence is at most 1: with `answer_at=NEVER` the matcher never answers
@@ -138,6 +139,21 @@ def test_a_word_near_only_a_generic_word_stays_unknown(word: str, generic: str) 
     assert float(near @ far) >= matching.EXPAND_AT  # close enough to stand for it otherwise
     assert matcher._expand(word) == []
     query = matcher._query(f"телефон {word}", None)
+    assert set(query.vector) == {"телефон"}
+    assert query.unknown_words == 1
+
+
+def test_a_word_that_is_not_content_is_not_guessed_by_meaning() -> None:
+    # «вечером» is an adverb the vectors put close to «утром», yet a question about the evening is
+    # not one about the morning: it stays an unknown word.
+    faq = faq_of(entry("morning", "Экзамен начнётся утром?"), entry("phone", "Телефон"))
+    matcher = FaqMatcher(faq)
+    assert not is_content_word("вечером")
+    assert matcher.vectors is not None
+    near, far = matcher.vectors.vector("вечером"), matcher.vectors.vector("утром")
+    assert near is not None and far is not None
+    assert float(near @ far) >= matching.EXPAND_AT
+    query = matcher._query("телефон вечером", None)
     assert set(query.vector) == {"телефон"}
     assert query.unknown_words == 1
 
@@ -323,6 +339,48 @@ def test_asking_which_exam_names_none_yet() -> None:
     assert result.exams == frozenset()
 
 
+def test_choices_that_rest_on_a_guess_start_at_the_unknown_share() -> None:
+    query = choosing(PHONES)._query("телефон ыыыыы", None)
+    at = replace(query, unknown=matching.UNKNOWN_AT, guessed=frozenset({"телефон"}))
+    unmatched = {"matched": 0.0}
+    assert FaqMatcher._only_guessed(at, unmatched)
+    below = replace(at, unknown=math.nextafter(matching.UNKNOWN_AT, 0.0))
+    assert not FaqMatcher._only_guessed(below, unmatched)
+    assert not FaqMatcher._only_guessed(at, {"matched": 1 / matching.MATCHED_CAP})
+    assert not FaqMatcher._only_guessed(replace(at, guessed=frozenset()), unmatched)
+
+
+def test_meaning_is_the_idf_weighted_mean_of_the_word_vectors() -> None:
+    # «телефон» is in every entry, «паспорт» in one: their weights differ about sevenfold.
+    matcher = FaqMatcher(PHONES)
+    assert matcher.vectors is not None
+    phone, passport = matcher.vectors.vector("телефон"), matcher.vectors.vector("паспорт")
+    assert phone is not None and passport is not None
+    total = matcher._idf["телефон"] * phone + matcher._idf["паспорт"] * passport
+    expected = total / np.linalg.norm(total)
+
+    assert matcher._query("телефон паспорт", None).dense == pytest.approx(expected, abs=1e-6)
+    assert matcher._dense is not None
+    assert matcher._dense[0] == pytest.approx(expected, abs=1e-6)  # «Телефон и паспорт»
+
+
+def test_scores_and_confidence_leave_the_matcher_rounded_to_four_places() -> None:
+    matcher = FaqMatcher(PHONES, semantic=False)
+    question = "телефон и паспорт, ручка"
+    scores, _ = matcher._scores(matcher._query(question, None))
+    raw = dict(zip(matcher._ids, scores, strict=True))
+    confidence = matcher._confidence(matcher.features(question))
+    # Values whose fifth place is not 0, so a different rounding shows.
+    assert all(round(value, 5) != round(value, 4) for value in (*scores, confidence))
+
+    result = matcher.match(question)
+
+    assert [match.score for match in result.matches] == [
+        round(raw[match.entry_id], 4) for match in result.matches
+    ]
+    assert result.confidence == round(confidence, 4)
+
+
 def test_a_word_reached_only_by_meaning_is_a_guess_and_no_match() -> None:
     ill = faq_of(entry("ill", "Болезнь в день экзамена", answer="Справка."))
     features = FaqMatcher(ill).features("лихорадка")  # only the vectors link it to «болезнь»
@@ -392,3 +450,61 @@ def _scores(matcher: FaqMatcher, text: str) -> tuple[list[str], list[float]]:
     result = matcher.match(text, limit=len(matcher.faq.entries))
     ids = [match.entry_id for match in result.matches]
     return ids, [match.score for match in result.matches]
+
+
+# --- asking which exam -------------------------------------------------------------------------
+
+# The ГИА-9 and the ГИА-11 entry of one need, worded alike. Their audience is both exams here, so
+# naming an exam steps neither back: only the rule that a named exam is never asked about stops
+# the matcher from asking.
+TWINS = faq_of(
+    entry("gia9-phone", "Телефон на экзамене"),
+    entry("gia11-phone", "Телефон на экзамене"),
+)
+TWIN_QUESTION = "телефон на экзамене"
+
+
+def asking(calibration: matching.Calibration) -> FaqMatcher:
+    return FaqMatcher(
+        TWINS, answer_at=NEVER, clarify_at=0.0, calibration=calibration, semantic=False
+    )
+
+
+def test_a_question_that_names_an_exam_is_never_asked_which() -> None:
+    matcher = asking(matching.Calibration({}, 5.0, NEVER))  # confident whatever the features
+    asked = matcher.match(TWIN_QUESTION)
+    assert (asked.decision, asked.exam_pair) == (Decision.ASK_EXAM, ("gia9-phone", "gia11-phone"))
+    for result in (
+        matcher.match(TWIN_QUESTION + " огэ"),
+        matcher.match(TWIN_QUESTION, exam=Exam.GIA11),  # the conversation's choice
+    ):
+        assert (result.decision, result.exam_pair) == (Decision.CLARIFY, None)
+        assert set(result.top_ids) == {"gia9-phone", "gia11-phone"}
+
+
+def test_the_pair_is_asked_about_on_its_margin_over_the_rest_and_reports_the_questions_own() -> (
+    None
+):
+    # Confident only with a margin: between the twins there is none, over the rest of the FAQ
+    # (nothing here) the whole score.
+    calibration = matching.Calibration({"margin": 10.0}, -1.0, NEVER)
+    matcher = asking(calibration)
+    best = matcher.features(TWIN_QUESTION)["best"]
+    assert calibration.confidence({"margin": best}) >= matching.ASK_AT
+
+    result = matcher.match(TWIN_QUESTION)
+
+    assert result.decision == Decision.ASK_EXAM
+    assert result.exam_pair == ("gia9-phone", "gia11-phone")
+    score = round(best, 4)
+    assert result.matches == (FaqMatch("gia11-phone", score), FaqMatch("gia9-phone", score))
+    # The confidence reported is the question's, margin 0 between the twins.
+    assert result.confidence == round(calibration.confidence({"margin": 0.0}), 4)
+
+
+def test_the_pair_is_asked_about_from_its_bar_inclusive() -> None:
+    at_the_bar = matching.Calibration({}, 0.0, NEVER)
+    assert at_the_bar.confidence({}) == matching.ASK_AT
+    assert asking(at_the_bar).match(TWIN_QUESTION).decision == Decision.ASK_EXAM
+    below = matching.Calibration({}, -1e-9, NEVER)
+    assert asking(below).match(TWIN_QUESTION).decision == Decision.CLARIFY

@@ -1,5 +1,7 @@
 """Completing assignments: authorization on every call, idempotent taps, an append-only audit."""
 
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -7,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from services_support import (
+    ADMIN_ID,
     NOW,
     PLAN_ID,
     PLAN_YAML,
@@ -34,19 +37,38 @@ from bot.services.assignments import (
     view_for_member,
 )
 from bot.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from bot.services.members import ensure_user
+from bot.services.invitations import create_invitation, redeem_invitation
+from bot.services.members import ensure_user, revoke_member
 from bot.services.plans import sync_plan
+from bot.services.review import return_
 from bot.services.types import (
     UNDO_WINDOW,
     AssignmentStatus,
     AssignmentView,
     EventInfo,
     EventKind,
+    Role,
 )
 from bot.services.units import add_unit, find_unit
-from storage.models import AssignmentEventRow, AssignmentRow, PlanRow, WindowRow
+from storage.models import (
+    AssignmentEventRow,
+    AssignmentRow,
+    PlanRow,
+    TaskRow,
+    UnitRow,
+    WindowRow,
+)
 
-MEMBER_3, MEMBER_5, RCOI_MEMBER, STRANGER = 901, 905, 910, 999
+MEMBER_3, MEMBER_5, RCOI_MEMBER, STAFF, STRANGER = 901, 905, 910, 920, 999
+AFTER_THE_YEAR = datetime(2024, 9, 2, tzinfo=UTC)  # the test plan's year is 2023/24
+ANOTHER_PLAN = "another-plan"  # sorts before PLAN_ID
+NEXT_PLAN = "next-plan"  # the test plan a year later: 2024/25
+NEXT_PLAN_YAML = (
+    PLAN_YAML.replace(f"id: {PLAN_ID}", f"id: {NEXT_PLAN}")
+    .replace("2024", "2025")
+    .replace("2023/24", "2024/25")
+    .replace("2023", "2024")
+)
 
 
 @dataclass(frozen=True)
@@ -128,10 +150,10 @@ async def test_confirm_is_stored_with_who_and_when_and_a_second_tap_changes_noth
     clock.advance(timedelta(seconds=5))
     again = await confirm(session, target, MEMBER_3, clock.now())
 
-    assert done.changed
+    assert done.changed is True
     assert done.view.status is AssignmentStatus.CONFIRMED
     assert (done.view.confirmed_at, done.view.confirmed_by_user_id) == (NOW, MEMBER_3)
-    assert not again.changed
+    assert again.changed is False
     assert again.view == done.view
     assert [(e.kind, e.user_id, e.at) for e in await list_events(session, target)] == [
         (EventKind.CONFIRMED, MEMBER_3, NOW)
@@ -163,7 +185,7 @@ async def test_a_tap_that_loses_the_race_reports_the_others_confirmation(
     monkeypatch.setattr(assignments, "_authorize", read_before_the_other_tap)
     late = await confirm(session, target, MEMBER_3 + 1, NOW + timedelta(seconds=1))
 
-    assert not late.changed
+    assert late.changed is False
     assert late.view.status is AssignmentStatus.CONFIRMED
     assert (late.view.confirmed_at, late.view.confirmed_by_user_id) == (NOW, MEMBER_3)
     assert [e.user_id for e in await list_events(session, target)] == [MEMBER_3]
@@ -261,6 +283,8 @@ async def test_comments_are_events_with_a_length_limit(
         "Приказ по школе подписан",
         MEMBER_3,
     )
+    assert note.assignment_id == target
+    assert note.id > 0
     with pytest.raises(InvalidInput):
         await comment(session, target, MEMBER_3, "   ", NOW)
     with pytest.raises(InvalidInput):
@@ -285,6 +309,8 @@ async def test_the_audit_trail_only_grows(session: AsyncSession, world: World) -
         history.append(await list_events(session, target))
 
     assert [len(events) for events in history] == [1, 1, 2, 3, 4]
+    assert {event.assignment_id for event in history[-1]} == {target}
+    assert len({event.id for event in history[-1]}) == 4
     for earlier, later in pairwise(history):
         assert later[: len(earlier)] == earlier
     row = await session.scalar(select(AssignmentEventRow).limit(1))
@@ -307,7 +333,7 @@ async def test_a_retired_assignment_cannot_be_confirmed(
     start, end = PLAN_YAML.index('      - code: "1.2"'), PLAN_YAML.index('      - code: "1.3"')
     await sync_plan(session, load(PLAN_YAML[:start] + PLAN_YAML[end:]), NOW)
 
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=f"^assignment {target} is no longer part of the plan$"):
         await confirm(session, target, MEMBER_3, NOW)
     assert (await open_assignments_for_user(session, MEMBER_3, NOW)).total == 0
 
@@ -458,6 +484,10 @@ async def test_the_view_carries_every_column_it_names(session: AsyncSession, wor
     )
     row.accepted_at = accepted
     plan.control_settings = {"acceptance": True}
+    plan.name = "ГИА-2024"
+    task = await session.get(TaskRow, window.task_id)
+    assert task is not None
+    task.result = "приказ"
     await session.flush()
 
     view = await get_assignment_view(session, target)
@@ -483,6 +513,8 @@ async def test_the_view_carries_every_column_it_names(session: AsyncSession, wor
         ongoing=False,
         accepted_at=accepted,
         acceptance=True,
+        plan_name="ГИА-2024",
+        result="приказ",
     )
     assert view.deadline == date(2023, 12, 1)
 
@@ -543,3 +575,151 @@ async def test_a_confirmation_stays_listed_to_the_last_second_of_the_undo_window
 async def test_a_missing_assignment_is_named(session: AsyncSession, world: World) -> None:
     with pytest.raises(NotFound, match="no assignment 987654"):
         await get_assignment_view(session, 987654)
+
+
+async def test_confirm_stamps_the_change(session: AsyncSession, world: World) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    later = NOW + timedelta(minutes=1)
+
+    await confirm(session, target, MEMBER_3, later)
+
+    row = await session.get(AssignmentRow, target)
+    assert row is not None
+    await session.refresh(row)
+    assert row.updated_at.replace(tzinfo=UTC) == later.astimezone(UTC)
+
+
+@pytest.fixture
+def host_in_vladivostok(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The host's own zone is not UTC (time.tzset makes the C library read TZ again)."""
+    monkeypatch.setenv("TZ", "Asia/Vladivostok")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def test_a_confirmations_time_is_utc_whatever_the_hosts_zone(
+    session: AsyncSession, world: World, host_in_vladivostok: None
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    assert NOW.astimezone().utcoffset() == timedelta(hours=10)
+
+    done = await confirm(session, target, MEMBER_3, NOW)
+
+    assert done.view.confirmed_at is not None
+    assert done.view.confirmed_at.utcoffset() == timedelta(0)
+
+
+async def test_a_returned_confirmation_shows_the_staff_comment_until_confirmed_again(
+    session: AsyncSession, world: World
+) -> None:
+    await sync_plan(session, load(PLAN_YAML + "control: {acceptance: true}\n"), NOW)
+    token, _ = await create_invitation(session, Role.STAFF, None, created_by=ADMIN_ID, now=NOW)
+    await redeem_invitation(
+        session, token, user_id=STAFF, chat_id=STAFF, full_name="Staff", username=None, now=NOW
+    )
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    await confirm(session, target, MEMBER_3, NOW)
+    await return_(session, target, STAFF, "Нет протокола", NOW + timedelta(hours=1))
+    await session.commit()
+
+    returned = await get_assignment_view(session, target)
+    assert (returned.status, returned.returned_comment) == (
+        AssignmentStatus.OPEN,
+        "Нет протокола",
+    )
+    listed = await open_assignments_for_user(session, MEMBER_3, NOW + timedelta(hours=1))
+    assert [v.returned_comment for v in listed.items if v.id == target] == ["Нет протокола"]
+    again = await confirm(session, target, MEMBER_3, NOW + timedelta(hours=2))
+    assert again.view.returned_comment is None
+    assert again.view == await get_assignment_view(session, target)
+    # Undone, it is open again, but the confirmation since has answered the comment.
+    undone = await undo(session, target, MEMBER_3, NOW + timedelta(hours=2))
+    assert (undone.view.status, undone.view.returned_comment) == (AssignmentStatus.OPEN, None)
+
+
+async def test_a_revoked_member_no_longer_sees_or_confirms_the_units_items(
+    session: AsyncSession, world: World
+) -> None:
+    target = await assignment_id(session, "1.2", SCHOOL_3)
+    assert (await open_assignments_for_user(session, MEMBER_3, NOW)).total == 2
+
+    await revoke_member(session, user_id=MEMBER_3, by_user_id=ADMIN_ID, now=NOW)
+
+    assert (await open_assignments_for_user(session, MEMBER_3, NOW)).total == 0
+    assert await user_archived_plans(session, MEMBER_3, AFTER_THE_YEAR) == ()
+    with pytest.raises(Forbidden):
+        await confirm(session, target, MEMBER_3, NOW)
+
+
+async def test_an_inactive_units_items_are_not_listed(session: AsyncSession, world: World) -> None:
+    # The unit's own flag hides them (a sync that drops a party's unit retires its assignments
+    # as well, so the flag is set directly here).
+    unit = await session.get(UnitRow, world.school_3)
+    assert unit is not None
+    unit.active = False
+    await session.flush()
+
+    assert (await open_assignments_for_user(session, MEMBER_3, NOW)).total == 0
+    assert await user_archived_plans(session, MEMBER_3, AFTER_THE_YEAR) == ()
+
+
+async def test_same_deadline_in_two_plans_orders_by_plan(
+    session: AsyncSession, world: World
+) -> None:
+    # The other plan sorts first but is synced later: its assignments have the larger ids.
+    await sync_plan(session, load(PLAN_YAML.replace(f"id: {PLAN_ID}", f"id: {ANOTHER_PLAN}")), NOW)
+    other = await add_unit(session, ANOTHER_PLAN, "ОО", SCHOOL_3, NOW)
+    await join(session, other.id, MEMBER_3)
+
+    page = await open_assignments_for_user(session, MEMBER_3, NOW)
+
+    assert [(v.window_end, v.plan_id, v.unit_id) for v in page.items] == [
+        (date(2023, 11, 15), ANOTHER_PLAN, other.id),
+        (date(2023, 11, 15), PLAN_ID, world.school_3),
+        (date(2024, 3, 15), ANOTHER_PLAN, other.id),
+        (date(2024, 3, 15), PLAN_ID, world.school_3),
+    ]
+    assert page.total == 4
+
+
+async def test_same_deadline_in_one_plan_orders_by_the_plans_order(
+    session: AsyncSession, world: World
+) -> None:
+    # 1.4 comes before 1.2 in the plan but is added by a later sync: it has the larger ids.
+    briefing = (
+        '      - code: "1.4"\n'
+        "        title: Инструктаж\n"
+        "        term: до 15 ноября 2023 года\n"
+        "        windows: [{end: 2023-11-15}]\n"
+        "        responsible: ОО\n"
+    )
+    start = PLAN_YAML.index('      - code: "1.2"')
+    await sync_plan(session, load(PLAN_YAML[:start] + briefing + PLAN_YAML[start:]), NOW)
+
+    page = await open_assignments_for_user(session, MEMBER_3, NOW)
+
+    assert [(v.task_code, v.window_end) for v in page.items] == [
+        ("1.4", date(2023, 11, 15)),
+        ("1.2", date(2023, 11, 15)),
+        ("1.2", date(2024, 3, 15)),
+    ]
+
+
+async def test_an_archived_plan_hides_only_its_own_items(
+    session: AsyncSession, world: World
+) -> None:
+    await sync_plan(session, load(NEXT_PLAN_YAML), NOW)
+    school = await add_unit(session, NEXT_PLAN, "ОО", SCHOOL_3, NOW)
+    await join(session, school.id, MEMBER_3)
+
+    page = await open_assignments_for_user(session, MEMBER_3, AFTER_THE_YEAR)
+
+    assert [(v.plan_id, v.unit_id, v.window_end) for v in page.items] == [
+        (NEXT_PLAN, school.id, date(2024, 11, 15)),
+        (NEXT_PLAN, school.id, date(2025, 3, 15)),
+    ]
+    assert page.total == 2
+    [archived] = await user_archived_plans(session, MEMBER_3, AFTER_THE_YEAR)
+    assert archived.plan_id == PLAN_ID
