@@ -288,9 +288,7 @@ class FaqMatcher:
         if query.content_norm == 0.0:
             # «когда ОГЭ?», «где сдают егэ»: generic words never carry an answer, but the exam
             # and the kind of answer they ask for make the entries that share them worth
-            # offering; an FAQ that shares none of them offers nothing.
-            if scores[ranked[0]] <= 0.0:
-                return MatchResult((), 0.0, Decision.TO_OPERATOR, exams=query.exams)
+            # offering. (Every word is known here, so some entry shares one and scores above 0.)
             return MatchResult(matches[:limit], 0.0, Decision.CLARIFY, exams=query.exams)
         features = self._features(query, scores, dense, ranked)
         confidence = self._confidence(features)

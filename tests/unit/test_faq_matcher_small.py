@@ -187,7 +187,7 @@ def test_generic_words_naming_an_exam_and_asking_when_get_choices_never_an_answe
     assert matcher.match("ОГЭ").decision == Decision.TO_OPERATOR
     # A word the FAQ does not know beside them («когда выпускной 9 класс»): a person takes it.
     assert matcher.match(f"когда ОГЭ {UNKNOWN[0]}").decision == Decision.TO_OPERATOR
-    # An FAQ that shares none of the words offers nothing.
+    # An FAQ without these words: they are unknown there, and a person takes the question.
     assert choosing(PHONES).match("когда ОГЭ?").matches == ()
 
 
