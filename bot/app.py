@@ -37,7 +37,7 @@ from bot.scale.leases import take_lease
 from bot.scale.ledger import UpdateLedgerMiddleware, forget_old_updates
 from bot.scale.metrics import Metrics
 from bot.scale.web import Probes, build_probes_app, build_web_app, webhook_path
-from bot.sender import Sender, TelegramNotConfiguredError, build_sender
+from bot.sender import MaxSending, Sender, TelegramNotConfiguredError, build_sender
 from bot.services.errors import DomainError
 from bot.services.hotline import drafts
 from bot.services.members import role_holders
@@ -60,7 +60,6 @@ from bot.startup import (
 from bot.transport.max.client import MaxApiError, MaxClient, MaxNetworkError
 from bot.transport.max.entry import MaxEntry
 from bot.transport.max.runtime import bot_name, serve_max
-from bot.transport.max.transport import MaxTransport
 from handlers import build_router
 from handlers.control_notices import ControlReport, control_tick
 from handlers.desk import OperatorsDesk
@@ -264,14 +263,19 @@ def admin_messages(lines: Sequence[str], limit: int = ADMIN_MESSAGE_LIMIT) -> li
 
 @dataclass(slots=True)
 class MaxSide:
-    """MAX beside Telegram: its HTTP session, client, outbound, limiter and entry points."""
+    """MAX beside Telegram: the sender's MAX side (session, client, outbound, budget) and the
+    entry point of MAX updates."""
 
-    http: aiohttp.ClientSession
-    client: MaxClient
-    transport: MaxTransport
-    limiter: RateLimiter
-    """MAX's own budget: the two messengers' limits are counted apart."""
+    sending: MaxSending
     entry: MaxEntry
+
+    @property
+    def client(self) -> MaxClient:
+        return self.sending.client
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        return self.sending.http
 
     async def serve(self, settings: Settings, stop: asyncio.Event) -> None:
         await serve_max(settings, self.client, self.entry, stop)
@@ -690,10 +694,7 @@ def build_application(
     if sender.max is not None:
         sending = sender.max
         max_side = MaxSide(
-            http=sending.http,
-            client=sending.client,
-            transport=sending.transport,
-            limiter=sending.limiter,
+            sending=sending,
             entry=MaxEntry(
                 sender.sessions,
                 # Replies share the budget the tick's MAX sends use (it counts its own).

@@ -173,13 +173,7 @@ class MaxEntry:
             user_id = await resolve_user(session, "max", str(user.user_id))
             member = user_id is not None and bool(await units_of(session, user_id))
         if user_id is None or not member:
-            await self._reply(
-                user,
-                _(
-                    "You do not report for any unit yet. Open the invitation link your "
-                    "coordinator sent you, or ask them for one."
-                ),
-            )
+            await self._reply(user, _join_first())
             return None
         return user_id
 
@@ -215,13 +209,7 @@ class MaxEntry:
             user_id = await resolve_user(session, "max", str(user.user_id))
             view = None if user_id is None else await self._settings_view(session, user_id)
         if view is None:
-            await self._reply(
-                user,
-                _(
-                    "You do not report for any unit yet. Open the invitation link your "
-                    "coordinator sent you, or ask them for one."
-                ),
-            )
+            await self._reply(user, _join_first())
             return
         await self._transport.send(self._address(user), view)
 
@@ -439,6 +427,13 @@ def _help(*, telegram: bool) -> str:
         _("/help — this message"),
     ]
     return "\n".join(lines)
+
+
+def _join_first() -> str:
+    return _(
+        "You do not report for any unit yet. Open the invitation link your "
+        "coordinator sent you, or ask them for one."
+    )
 
 
 def _operators_not_on_max(*, telegram: bool) -> str:
